@@ -1,0 +1,66 @@
+#include "fm/runs/runtime.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "fm/version.h"
+
+namespace fm {
+
+std::string torch_version() { return TORCH_VERSION; }
+
+std::string blas_in_use() {
+  // Debian's LibTorch links the generic libblas.so.3, which the alternatives system points at
+  // reference BLAS or OpenBLAS; the mapped file tells which one this process really got.
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    auto pos = line.find('/');
+    if (pos == std::string::npos) continue;
+    std::string path = line.substr(pos);
+    auto name = std::filesystem::path(path).filename().string();
+    if (name.rfind("libblas.so", 0) != 0 && name.rfind("libopenblas", 0) != 0 &&
+        name.rfind("libmkl", 0) != 0) {
+      continue;
+    }
+    std::error_code ec;
+    auto real = std::filesystem::canonical(path, ec).string();
+    if (ec) real = path;
+    if (real.find("openblas") != std::string::npos) {
+      auto variant = real.find("openmp") != std::string::npos ? "openblas-openmp"
+                     : real.find("pthread") != std::string::npos ? "openblas-pthread"
+                                                                  : "openblas";
+      return std::string(variant) + " (" + real + ")";
+    }
+    if (real.find("mkl") != std::string::npos) return "mkl (" + real + ")";
+    return "reference BLAS (" + real +
+           ") — slow: install libopenblas0-openmp for ~12x faster training";
+  }
+  return "none loaded";
+}
+
+int64_t configure_threads(int64_t threads) {
+  if (threads <= 0) {
+    threads = static_cast<int64_t>(std::thread::hardware_concurrency());
+    if (threads <= 0) threads = 1;
+  }
+  torch::set_num_threads(static_cast<int>(threads));
+  return threads;
+}
+
+std::string version_text(const std::string& program) {
+  std::ostringstream out;
+  out << program << " (fmkit) " << fmkit_version() << "\n"
+      << "commit:   " << git_commit() << "\n"
+      << "libtorch: " << torch_version() << "\n"
+      << "blas:     " << blas_in_use() << "\n"
+      << "threads:  " << std::thread::hardware_concurrency() << " cores\n";
+  return out.str();
+}
+
+}  // namespace fm
