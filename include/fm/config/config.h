@@ -26,26 +26,41 @@ struct RunConfig {
   OutputOptions output;
 };
 
-/// Defaults of every field (same as RunConfig{} except padding.maxlen = 128, padding = post).
+/// Defaults of every field: RunConfig{} except padding.maxlen = 128 and padding = truncating =
+/// "post". Post-truncation keeps the start of a comment (where its subject usually is), and
+/// post-padding keeps the real tokens at the front, matching the length-aware LSTM that reads each
+/// row only up to its true length. Keras' own "pre" defaults suit unpacked RNNs, not this model.
 RunConfig default_run_config();
 
-/// Full JSON form of `config` (every field, so the resolved config documents itself).
+/// Full JSON form of `config`: every field under its struct field name, optional fields unset →
+/// `null`, PadSide as "pre"/"post" (so the resolved config documents itself).
 nlohmann::json to_json(const RunConfig& config);
 
 /// Reads a config from JSON over `base`: keys present override, absent keep base values.
-/// Unknown keys ("did you mean ...?"), wrong types and invalid values throw fm::ConfigError naming
-/// the JSON path, e.g. `training.batch_size: expected an integer, got "x"`.
-RunConfig run_config_from_json(const nlohmann::json& j, const RunConfig& base = default_run_config());
+/// Unknown keys ("did you mean ...?"), wrong types and out-of-set enum strings throw
+/// fm::ConfigError naming the JSON path, e.g. `training.batch_size: expected an integer, got string
+/// "x"` (type rules: fm/config/json_reader.h). Ranges are checked by validate(), not here.
+RunConfig run_config_from_json(const nlohmann::json& j,
+                               const RunConfig& base = default_run_config());
 
-/// Loads a config file (defaults < file). `source` in errors is the file name.
-/// Malformed JSON → ConfigError "file:line:col: ...".
+/// Loads a config file over default_run_config() (defaults < file). Errors are ConfigError prefixed
+/// with `path`: "path: cannot open config: <reason>", "path:LINE:COL: malformed JSON: <reason>"
+/// (1-based line and byte column of the character where parsing stopped), "path: training.epochs:
+/// expected an integer, got ...".
+/// Does not validate: apply overrides first, then call validate().
 RunConfig load_run_config(const std::string& path);
 
-/// Applies `key.path=value` overrides (value parsed as JSON when it parses, else as a string) in order.
+/// Applies `key.path=value` overrides in order (a later one wins). The value is parsed as JSON when
+/// it parses (`training.epochs=3`, `data.group_columns=["a","b"]`, `tokenizer.num_words=null`),
+/// else taken as a string (`output.dir=runs/x`); quote it to force a string (`data.train="3"`).
+/// Errors are ConfigError prefixed with the flag: "--set foo: expected key.path=value",
+/// `--set training.epoc=3: training.epoc: unknown key (did you mean "epochs"?)`. On error `config`
+/// is left unchanged.
 void apply_overrides(RunConfig& config, const std::vector<std::string>& assignments);
 
-/// Cross-field and range checks; throws ConfigError naming path, value and rule:
-/// `training.batch_size must be > 0 (got 0)`.
-void validate(const RunConfig& config);
+/// Range and cross-field checks; throws ConfigError "PATH must be RULE (got VALUE)" for the first
+/// broken rule, e.g. `training.batch_size must be >= 1 (got 0)`. `for_training` = false skips the
+/// rules only training needs (data.train set), for tools that only read the config.
+void validate(const RunConfig& config, bool for_training = true);
 
 }  // namespace fm

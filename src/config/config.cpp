@@ -1,0 +1,380 @@
+#include "fm/config/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fm/config/json_reader.h"
+#include "fm/error.h"
+
+namespace fm {
+namespace {
+
+using nlohmann::json;
+
+// Mapped here rather than through parse_pad_side so that config errors carry the JSON path and a
+// suggestion instead of std::invalid_argument.
+const std::vector<std::pair<std::string, PadSide>> kPadSides = {{"pre", PadSide::kPre},
+                                                                {"post", PadSide::kPost}};
+const std::vector<std::string> kClassWeights = {"none", "balanced"};
+const std::vector<std::string> kStoppingMetrics = {"macro_f1", "accuracy", "weighted_f1", "loss"};
+
+const char* pad_side_name(PadSide side) { return side == PadSide::kPre ? "pre" : "post"; }
+
+template <typename T>
+json optional_to_json(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+void read_data(JsonObjectReader r, DataOptions& d) {
+  r.read("train", d.train);
+  r.read("validation", d.validation);
+  r.read("test", d.test);
+  r.read("validation_split", d.validation_split);
+  r.read("text_column", d.text_column);
+  r.read("label_column", d.label_column);
+  r.read("group_columns", d.group_columns);
+  r.finish();
+}
+
+void read_tokenizer(JsonObjectReader r, TokenizerOptions& t) {
+  r.read("num_words", t.num_words);
+  r.read("filters", t.filters);
+  r.read("lower", t.lower);
+  r.read("split", t.split);
+  r.read("char_level", t.char_level);
+  r.read("oov_token", t.oov_token);
+  r.finish();
+}
+
+void read_padding(JsonObjectReader r, PaddingOptions& p) {
+  r.read("maxlen", p.maxlen);
+  r.read_enum("padding", p.padding, kPadSides);
+  r.read_enum("truncating", p.truncating, kPadSides);
+  r.read("value", p.value);
+  r.finish();
+}
+
+void read_model(JsonObjectReader r, ModelOptions& m) {
+  r.read("embedding_dim", m.embedding_dim);
+  r.read("hidden_size", m.hidden_size);
+  r.read("num_layers", m.num_layers);
+  r.read("bidirectional", m.bidirectional);
+  r.read("dropout", m.dropout);
+  r.finish();
+}
+
+void read_early_stopping(JsonObjectReader r, EarlyStoppingOptions& e) {
+  r.read_enum("metric", e.metric, kStoppingMetrics);
+  r.read("patience", e.patience);
+  r.read("min_delta", e.min_delta);
+  r.read("restore_best", e.restore_best);
+  r.finish();
+}
+
+void read_training(JsonObjectReader r, TrainOptions& t) {
+  r.read("epochs", t.epochs);
+  r.read("batch_size", t.batch_size);
+  r.read("learning_rate", t.learning_rate);
+  r.read("weight_decay", t.weight_decay);
+  r.read("clip_grad_norm", t.clip_grad_norm);
+  r.read_enum("class_weight", t.class_weight, kClassWeights);
+  r.read("seed", t.seed);
+  r.read("threads", t.threads);
+  r.read("bucket_by_length", t.bucket_by_length);
+  read_early_stopping(r.child("early_stopping"), t.early_stopping);
+  r.finish();
+}
+
+void read_output(JsonObjectReader r, OutputOptions& o) {
+  r.read("dir", o.dir);
+  r.finish();
+}
+
+// nlohmann reports the byte offset (1-based) of the last character it read; editors want line and
+// column, and nlohmann's own column is wrong after a newline in some versions.
+std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t byte) {
+  const std::size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  const std::size_t line =
+      1 + static_cast<std::size_t>(
+              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  const std::size_t last_newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+  const std::size_t column = last_newline == std::string::npos ? pos + 1 : pos - last_newline;
+  return {line, column};
+}
+
+// "[json.exception.parse_error.101] parse error at line 1, column 8: syntax error ..." → the part
+// after the position, which the caller replaces with its own file:line:col.
+std::string parse_error_reason(const std::string& what) {
+  const std::size_t at = what.find("parse error");
+  const std::size_t colon = at == std::string::npos ? std::string::npos : what.find(": ", at);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+json parse_override_value(const std::string& text) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception&) {
+    return json(text);
+  }
+}
+
+void apply_override(RunConfig& config, const std::string& assignment) {
+  const std::size_t eq = assignment.find('=');
+  const std::string syntax_error = "--set " + assignment + ": expected key.path=value";
+  if (eq == std::string::npos || eq == 0) throw ConfigError(syntax_error);
+  std::vector<std::string> keys;
+  std::stringstream key_stream(assignment.substr(0, eq));
+  for (std::string key; std::getline(key_stream, key, '.');) keys.push_back(key);
+  if (assignment[eq - 1] == '.' ||
+      std::any_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); })) {
+    throw ConfigError(syntax_error);
+  }
+
+  try {
+    json patched = to_json(config);
+    json* node = &patched;
+    std::string path;
+    for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+      path = join_json_path(path, keys[i]);
+      json& next = (*node)[keys[i]];
+      // A missing section is created so that run_config_from_json reports it as an unknown key
+      // with the same did-you-mean as a config file would.
+      if (next.is_null()) next = json::object();
+      if (!next.is_object()) {
+        throw ConfigError(path + ": expected an object, got " + describe_json(next));
+      }
+      node = &next;
+    }
+    (*node)[keys.back()] = parse_override_value(assignment.substr(eq + 1));
+    config = run_config_from_json(patched, config);
+  } catch (const ConfigError& e) {
+    throw ConfigError("--set " + assignment + ": " + e.what());
+  }
+}
+
+[[noreturn]] void invalid(const std::string& path, const std::string& rule,
+                          const std::string& got) {
+  throw ConfigError(path + " must be " + rule + " (got " + got + ")");
+}
+
+std::string show(const std::string& s) { return json(s).dump(); }
+
+std::string show(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return json(v).dump();
+}
+
+void require_at_least(const std::string& path, int64_t value, int64_t min) {
+  if (value < min) invalid(path, ">= " + std::to_string(min), std::to_string(value));
+}
+
+void require_non_empty(const std::string& path, const std::string& value) {
+  if (value.empty()) invalid(path, "non-empty", show(value));
+}
+
+void require_positive(const std::string& path, double value) {
+  if (!(value > 0) || !std::isfinite(value)) invalid(path, "a finite number > 0", show(value));
+}
+
+void require_non_negative(const std::string& path, double value) {
+  if (!(value >= 0) || !std::isfinite(value)) invalid(path, "a finite number >= 0", show(value));
+}
+
+void require_unit_interval(const std::string& path, double value) {
+  if (!(value >= 0 && value < 1)) invalid(path, "in [0, 1)", show(value));
+}
+
+void require_one_of(const std::string& path, const std::string& value,
+                    const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  std::string rule = "one of ";
+  for (std::size_t i = 0; i < allowed.size(); ++i) rule += (i > 0 ? ", " : "") + show(allowed[i]);
+  invalid(path, rule, show(value));
+}
+
+void validate_data(const DataOptions& d, bool for_training) {
+  if (for_training && d.train.empty()) {
+    invalid("data.train", "non-empty for training", show(d.train));
+  }
+  require_unit_interval("data.validation_split", d.validation_split);
+  require_non_empty("data.text_column", d.text_column);
+  require_non_empty("data.label_column", d.label_column);
+  if (d.label_column == d.text_column) {
+    invalid("data.label_column", "different from data.text_column", show(d.label_column));
+  }
+  for (std::size_t i = 0; i < d.group_columns.size(); ++i) {
+    const std::string path = "data.group_columns[" + std::to_string(i) + "]";
+    const std::string& column = d.group_columns[i];
+    require_non_empty(path, column);
+    if (column == d.text_column) invalid(path, "different from data.text_column", show(column));
+    if (column == d.label_column) invalid(path, "different from data.label_column", show(column));
+    for (std::size_t k = 0; k < i; ++k) {
+      if (d.group_columns[k] == column) {
+        invalid(path, "distinct from data.group_columns[" + std::to_string(k) + "]", show(column));
+      }
+    }
+  }
+}
+
+void validate_tokenizer(const TokenizerOptions& t) {
+  // Keras keeps indices < num_words and index 0 is padding, so num_words = 2 keeps one word; an
+  // OOV token takes index 1 and needs one more.
+  if (t.num_words) {
+    if (t.oov_token && *t.num_words < 3) {
+      invalid("tokenizer.num_words", ">= 3 when tokenizer.oov_token is set",
+              std::to_string(*t.num_words));
+    }
+    require_at_least("tokenizer.num_words", *t.num_words, 2);
+  }
+  if (t.split.empty() && !t.char_level) {
+    invalid("tokenizer.split", "non-empty unless tokenizer.char_level is true", show(t.split));
+  }
+}
+
+void validate_padding(const PaddingOptions& p) {
+  if (p.maxlen) require_at_least("padding.maxlen", *p.maxlen, 1);
+}
+
+void validate_model(const ModelOptions& m) {
+  require_at_least("model.embedding_dim", m.embedding_dim, 1);
+  require_at_least("model.hidden_size", m.hidden_size, 1);
+  require_at_least("model.num_layers", m.num_layers, 1);
+  require_unit_interval("model.dropout", m.dropout);
+}
+
+void validate_training(const TrainOptions& t) {
+  require_at_least("training.epochs", t.epochs, 1);
+  require_at_least("training.batch_size", t.batch_size, 1);
+  require_positive("training.learning_rate", t.learning_rate);
+  require_non_negative("training.weight_decay", t.weight_decay);
+  require_non_negative("training.clip_grad_norm", t.clip_grad_norm);
+  require_one_of("training.class_weight", t.class_weight, kClassWeights);
+  require_at_least("training.threads", t.threads, 0);
+  require_one_of("training.early_stopping.metric", t.early_stopping.metric, kStoppingMetrics);
+  require_at_least("training.early_stopping.patience", t.early_stopping.patience, 0);
+  require_non_negative("training.early_stopping.min_delta", t.early_stopping.min_delta);
+}
+
+}  // namespace
+
+RunConfig default_run_config() {
+  RunConfig config;
+  config.padding.maxlen = 128;
+  config.padding.padding = PadSide::kPost;
+  config.padding.truncating = PadSide::kPost;
+  return config;
+}
+
+json to_json(const RunConfig& config) {
+  const DataOptions& d = config.data;
+  const TokenizerOptions& t = config.tokenizer;
+  const PaddingOptions& p = config.padding;
+  const ModelOptions& m = config.model;
+  const TrainOptions& tr = config.training;
+  const EarlyStoppingOptions& es = tr.early_stopping;
+  json j = json::object();
+  j["data"] = {{"train", d.train},
+               {"validation", d.validation},
+               {"test", d.test},
+               {"validation_split", d.validation_split},
+               {"text_column", d.text_column},
+               {"label_column", d.label_column},
+               {"group_columns", d.group_columns}};
+  j["tokenizer"] = {{"num_words", optional_to_json(t.num_words)},
+                    {"filters", t.filters},
+                    {"lower", t.lower},
+                    {"split", t.split},
+                    {"char_level", t.char_level},
+                    {"oov_token", optional_to_json(t.oov_token)}};
+  j["padding"] = {{"maxlen", optional_to_json(p.maxlen)},
+                  {"padding", pad_side_name(p.padding)},
+                  {"truncating", pad_side_name(p.truncating)},
+                  {"value", p.value}};
+  j["model"] = {{"embedding_dim", m.embedding_dim},
+                {"hidden_size", m.hidden_size},
+                {"num_layers", m.num_layers},
+                {"bidirectional", m.bidirectional},
+                {"dropout", m.dropout}};
+  j["training"] = {{"epochs", tr.epochs},
+                   {"batch_size", tr.batch_size},
+                   {"learning_rate", tr.learning_rate},
+                   {"weight_decay", tr.weight_decay},
+                   {"clip_grad_norm", tr.clip_grad_norm},
+                   {"class_weight", tr.class_weight},
+                   {"seed", tr.seed},
+                   {"threads", tr.threads},
+                   {"bucket_by_length", tr.bucket_by_length},
+                   {"early_stopping",
+                    {{"metric", es.metric},
+                     {"patience", es.patience},
+                     {"min_delta", es.min_delta},
+                     {"restore_best", es.restore_best}}}};
+  j["output"] = {{"dir", config.output.dir}};
+  return j;
+}
+
+RunConfig run_config_from_json(const json& j, const RunConfig& base) {
+  RunConfig config = base;
+  JsonObjectReader root(j, "");
+  read_data(root.child("data"), config.data);
+  read_tokenizer(root.child("tokenizer"), config.tokenizer);
+  read_padding(root.child("padding"), config.padding);
+  read_model(root.child("model"), config.model);
+  read_training(root.child("training"), config.training);
+  read_output(root.child("output"), config.output);
+  root.finish();
+  return config;
+}
+
+RunConfig load_run_config(const std::string& path) {
+  if (std::filesystem::is_directory(path)) {
+    throw ConfigError(path + ": cannot open config: is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open config: " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read config: " + std::strerror(errno));
+  const std::string text = buffer.str();
+
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    const auto [line, column] = line_and_column(text, e.byte);
+    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                      ": malformed JSON: " + parse_error_reason(e.what()));
+  } catch (const json::exception& e) {
+    throw ConfigError(path + ": malformed JSON: " + e.what());
+  }
+  try {
+    return run_config_from_json(j);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+void apply_overrides(RunConfig& config, const std::vector<std::string>& assignments) {
+  RunConfig result = config;
+  for (const auto& assignment : assignments) apply_override(result, assignment);
+  config = std::move(result);
+}
+
+void validate(const RunConfig& config, bool for_training) {
+  validate_data(config.data, for_training);
+  validate_tokenizer(config.tokenizer);
+  validate_padding(config.padding);
+  validate_model(config.model);
+  validate_training(config.training);
+  require_non_empty("output.dir", config.output.dir);
+}
+
+}  // namespace fm
