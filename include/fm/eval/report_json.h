@@ -8,8 +8,15 @@
 
 namespace fm {
 
-/// {"classes": {label: {precision, recall, f1, support, [undefined: {metric: reason}]}}, "accuracy",
-///  "macro_avg", "weighted_avg", "total", "confusion_matrix": {"labels": [...], "counts": [[...]]}}
+/// The report as JSON:
+/// {"classes": {label: {"precision", "recall", "f1", "support", ["undefined": {metric: reason}]}},
+///  "accuracy", "micro_is_accuracy",
+///  "macro_avg" / "weighted_avg": {"precision", "recall", "f1", "support",
+///                                 ["zero_division": {metric: note}]},
+///  "total", "confusion_matrix": {"labels": [...], "counts": [[...], ...]}}.
+/// Undefined per-class values are null with their reason under "undefined"; averages are sklearn's
+/// numbers, and "zero_division" names the undefined values they counted as 0. Class keys are unique
+/// labels; "confusion_matrix.labels" keeps the report's row order.
 nlohmann::json report_to_json(const ClassificationReport& report);
 
 }  // namespace fm
