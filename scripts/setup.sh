@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs fmkit's Debian 12 packages (idempotent: only what is missing) and builds into build/.
+#   scripts/setup.sh               runtime + build dependencies, then configure and build
+#   scripts/setup.sh --with-tests  also the reference implementations the tests compare against
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-tests) with_tests=1 ;;
+    *) echo "setup.sh: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  build-essential cmake ninja-build git ca-certificates
+  libtorch-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libutf8proc-dev
+  # Without OpenBLAS, Debian's LibTorch runs on reference BLAS: about 12x slower.
+  libopenblas0-openmp
+)
+if ((with_tests)); then
+  packages+=(libgtest-dev python3 python3-numpy python3-sklearn python3-keras-preprocessing python3-torch)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup.sh: installing ${missing[*]}" >&2
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+tests=OFF
+((with_tests)) && tests=ON
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DFMKIT_BUILD_TESTS=$tests
+cmake --build build --parallel "$(nproc)"

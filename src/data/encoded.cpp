@@ -1,0 +1,88 @@
+#include "fm/data/encoded.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "fm/error.h"
+
+namespace fm {
+namespace {
+
+// Fisher–Yates with our own draw so a seed gives the same order with every standard library.
+void shuffle_rows(std::vector<int64_t>& v, std::mt19937_64& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) {
+    std::size_t j = static_cast<std::size_t>(rng() % i);
+    std::swap(v[i - 1], v[j]);
+  }
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+}  // namespace
+
+std::unordered_map<std::string, int64_t> label_index(const std::vector<std::string>& labels) {
+  std::unordered_map<std::string, int64_t> map;
+  for (std::size_t i = 0; i < labels.size(); ++i) map.emplace(labels[i], static_cast<int64_t>(i));
+  return map;
+}
+
+EncodedDataset encode_dataset(const Dataset& data, const Tokenizer& tokenizer,
+                              const PaddingOptions& padding, const std::vector<std::string>& labels) {
+  EncodedDataset out;
+  const auto map = label_index(labels);
+  out.offsets.reserve(data.examples.size() + 1);
+  out.offsets.push_back(0);
+  out.labels.reserve(data.examples.size());
+  for (const auto& ex : data.examples) {
+    const auto seq = tokenizer.text_to_sequence(ex.text);
+    const auto [first, count] = truncated_span(seq, padding.maxlen, padding.truncating);
+    out.tokens.insert(out.tokens.end(), first, first + count);
+    out.offsets.push_back(static_cast<int64_t>(out.tokens.size()));
+    if (labels.empty()) {
+      out.labels.push_back(-1);
+      continue;
+    }
+    auto it = map.find(ex.label);
+    if (it == map.end()) {
+      throw DataError(data.path + ":" + std::to_string(ex.line) + ": label \"" + ex.label +
+                      "\" was not seen in training (labels: " + join(labels) + ")");
+    }
+    out.labels.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<std::vector<int64_t>> plan_batches(const EncodedDataset& data, int64_t batch_size,
+                                               bool shuffle, bool bucket_by_length, uint64_t seed) {
+  std::vector<int64_t> order(static_cast<std::size_t>(data.size()));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  if (shuffle) shuffle_rows(order, rng);
+  if (bucket_by_length) {
+    const std::size_t window = static_cast<std::size_t>(batch_size) * 50;
+    for (std::size_t start = 0; start < order.size(); start += window) {
+      auto end = order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + window));
+      std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(start), end,
+                       [&](int64_t a, int64_t b) { return data.length(a) < data.length(b); });
+    }
+  }
+  std::vector<std::vector<int64_t>> batches;
+  for (std::size_t start = 0; start < order.size(); start += static_cast<std::size_t>(batch_size)) {
+    auto end = std::min(order.size(), start + static_cast<std::size_t>(batch_size));
+    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(start),
+                         order.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  if (shuffle && bucket_by_length) {
+    for (std::size_t i = batches.size(); i > 1; --i) {
+      std::swap(batches[i - 1], batches[static_cast<std::size_t>(rng() % i)]);
+    }
+  }
+  return batches;
+}
+
+}  // namespace fm

@@ -1,0 +1,184 @@
+#include "fm/runs/evaluate.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "fm/data/csv.h"
+#include "fm/data/encoded.h"
+#include "fm/error.h"
+#include "fm/eval/report_json.h"
+#include "fm/io/files.h"
+#include "fm/log.h"
+#include "fm/runs/runtime.h"
+#include "fm/version.h"
+
+namespace fm {
+namespace fs = std::filesystem;
+
+RunEvaluation evaluate_run(LoadedRun& run, const Dataset& data, int64_t batch_size) {
+  const auto start = std::chrono::steady_clock::now();
+  RunEvaluation eval;
+  eval.run_dir = run.dir;
+  eval.data_path = data.path;
+  const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
+  eval.predictions = predict(run.model, encoded, batch_size);
+  std::vector<std::string> y_true, y_pred;
+  y_true.reserve(data.examples.size());
+  y_pred.reserve(data.examples.size());
+  double loss = 0.0;
+  for (std::size_t i = 0; i < data.examples.size(); ++i) {
+    y_true.push_back(data.examples[i].label);
+    y_pred.push_back(run.labels[static_cast<std::size_t>(eval.predictions.predicted[i])]);
+    loss += eval.predictions.loss.empty() ? 0.0 : eval.predictions.loss[i];
+  }
+  eval.mean_loss = data.examples.empty() ? 0.0 : loss / static_cast<double>(data.examples.size());
+  eval.report = classification_report(y_true, y_pred);
+  eval.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return eval;
+}
+
+std::string predictions_csv(const Dataset& data, const std::vector<std::string>& labels,
+                            const Predictions& predictions) {
+  std::string out = "id,y_true,y_pred";
+  for (const auto& l : labels) out += "," + csv_escape("p_" + l);
+  for (const auto& g : data.group_columns) out += "," + csv_escape(g);
+  out += "\n";
+  char buf[32];
+  const auto k = static_cast<std::size_t>(predictions.num_classes);
+  for (std::size_t i = 0; i < data.examples.size(); ++i) {
+    const auto& ex = data.examples[i];
+    out += csv_escape(ex.id);
+    out += ',';
+    out += csv_escape(ex.label);
+    out += ',';
+    out += csv_escape(labels[static_cast<std::size_t>(predictions.predicted[i])]);
+    for (std::size_t c = 0; c < k; ++c) {
+      // 9 significant digits round-trip a float exactly.
+      std::snprintf(buf, sizeof(buf), ",%.9g", predictions.probabilities[i * k + c]);
+      out += buf;
+    }
+    for (const auto& g : ex.groups) {
+      out += ',';
+      out += csv_escape(g);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+nlohmann::json evaluation_to_json(const RunEvaluation& eval) {
+  return {{"run", eval.run_dir},
+          {"data", eval.data_path},
+          {"examples", eval.report.total},
+          {"loss", eval.mean_loss},
+          {"seconds", eval.seconds},
+          {"report", report_to_json(eval.report)}};
+}
+
+std::string format_evaluations(const std::vector<RunEvaluation>& evals, const std::string& format,
+                               int digits) {
+  std::string out;
+  if (format == "json") {
+    nlohmann::json j = {{"fmkit_version", fmkit_version()}, {"results", nlohmann::json::array()}};
+    for (const auto& e : evals) j["results"].push_back(evaluation_to_json(e));
+    return j.dump(2) + "\n";
+  }
+  for (std::size_t i = 0; i < evals.size(); ++i) {
+    const auto& e = evals[i];
+    char stats[128];
+    std::snprintf(stats, sizeof(stats), "%lld examples, loss %.4f, %.2f s",
+                  static_cast<long long>(e.report.total), e.mean_loss, e.seconds);
+    if (format == "markdown") {
+      out += "## `" + e.run_dir + "` on `" + e.data_path + "`\n\n" + stats + "\n\n";
+      out += format_report_markdown(e.report, digits);
+    } else {
+      if (i > 0) out += "\n";
+      out += "run: " + e.run_dir + "\ndata: " + e.data_path + " (" + stats + ")\n\n";
+      out += format_report_text(e.report, digits);
+      out += "\n" + format_confusion_text(e.report.confusion);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+/// One predictions file per run: "-<run name>" before the extension, "-<run name>-<n>" when two
+/// runs share a name.
+std::vector<std::string> predictions_paths(const std::string& base,
+                                           const std::vector<std::string>& runs) {
+  if (runs.size() == 1) return {base};
+  fs::path p(base);
+  std::vector<std::string> out;
+  std::map<std::string, int> used;
+  for (const auto& dir : runs) {
+    auto name = fs::path(dir).filename().string();
+    if (name.empty()) name = fs::path(dir).parent_path().filename().string();
+    const int n = ++used[name];
+    if (n > 1) name += "-" + std::to_string(n);
+    out.push_back((p.parent_path() / (p.stem().string() + "-" + name + p.extension().string()))
+                      .string());
+  }
+  return out;
+}
+
+void check_writable_parent(const std::string& path) {
+  auto parent = fs::path(path).parent_path();
+  ensure_directory(parent.empty() ? "." : parent.string());
+}
+
+}  // namespace
+
+void run_eval(const EvalJob& job) {
+  if (job.runs.empty()) throw ConfigError("--run: at least one run directory is required");
+  if (job.format != "text" && job.format != "json" && job.format != "markdown") {
+    throw ConfigError("--format: expected text, json or markdown (got \"" + job.format + "\")");
+  }
+  if (job.digits < 0 || job.digits > 15) {
+    throw ConfigError("--digits must be in [0, 15] (got " + std::to_string(job.digits) + ")");
+  }
+  if (job.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
+  // Fail on an unwritable destination before spending time on inference.
+  if (!job.output.empty()) check_writable_parent(job.output);
+  if (!job.predictions.empty()) check_writable_parent(job.predictions);
+  configure_threads(job.threads);
+
+  std::vector<LoadedRun> runs;
+  for (const auto& dir : job.runs) runs.push_back(load_run(dir));
+
+  // Runs trained with the same columns share one read of the data file.
+  std::map<std::string, Dataset> datasets;
+  std::vector<RunEvaluation> evals;
+  const auto pred_paths =
+      job.predictions.empty() ? std::vector<std::string>{} : predictions_paths(job.predictions, job.runs);
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    auto& run = runs[r];
+    ColumnSpec spec;
+    spec.text_column = run.config.data.text_column;
+    spec.label_column = run.config.data.label_column;
+    spec.group_columns = run.config.data.group_columns;
+    auto key = spec.text_column + '\x1f' + spec.label_column;
+    for (const auto& g : spec.group_columns) key += '\x1f' + g;
+    auto it = datasets.find(key);
+    if (it == datasets.end()) it = datasets.emplace(key, read_dataset(job.data, spec)).first;
+    evals.push_back(evaluate_run(run, it->second, job.batch_size));
+    log::info("eval", run.dir + ": accuracy " + std::to_string(evals.back().report.accuracy));
+    if (!job.predictions.empty()) {
+      write_file_atomic(pred_paths[r],
+                        predictions_csv(it->second, run.labels, evals.back().predictions));
+    }
+  }
+  const auto text = format_evaluations(evals, job.format, job.digits);
+  if (job.output.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    write_file_atomic(job.output, text);
+  }
+}
+
+}  // namespace fm
