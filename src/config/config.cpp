@@ -40,6 +40,7 @@ void read_data(JsonObjectReader r, DataOptions& d) {
   r.read("text_column", d.text_column);
   r.read("label_column", d.label_column);
   r.read("group_columns", d.group_columns);
+  r.read("id_column", d.id_column);
   r.finish();
 }
 
@@ -241,6 +242,8 @@ void validate_tokenizer(const TokenizerOptions& t) {
 
 void validate_padding(const PaddingOptions& p) {
   if (p.maxlen) require_at_least("padding.maxlen", *p.maxlen, 1);
+  // The model's embedding reserves index 0 for padding; another value would be read as a word.
+  if (p.value != 0) invalid("padding.value", "0 (the model's padding index)", std::to_string(p.value));
 }
 
 void validate_model(const ModelOptions& m) {
@@ -287,7 +290,8 @@ json to_json(const RunConfig& config) {
                {"validation_split", d.validation_split},
                {"text_column", d.text_column},
                {"label_column", d.label_column},
-               {"group_columns", d.group_columns}};
+               {"group_columns", d.group_columns},
+               {"id_column", d.id_column}};
   j["tokenizer"] = {{"num_words", optional_to_json(t.num_words)},
                     {"filters", t.filters},
                     {"lower", t.lower},

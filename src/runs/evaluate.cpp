@@ -162,7 +162,8 @@ void run_eval(const EvalJob& job) {
     spec.text_column = run.config.data.text_column;
     spec.label_column = run.config.data.label_column;
     spec.group_columns = run.config.data.group_columns;
-    auto key = spec.text_column + '\x1f' + spec.label_column;
+    spec.id_column = run.config.data.id_column;
+    auto key = spec.text_column + '\x1f' + spec.label_column + '\x1f' + spec.id_column;
     for (const auto& g : spec.group_columns) key += '\x1f' + g;
     auto it = datasets.find(key);
     if (it == datasets.end()) it = datasets.emplace(key, read_dataset(job.data, spec)).first;

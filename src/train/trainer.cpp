@@ -44,6 +44,7 @@ ColumnSpec columns_of(const DataOptions& d) {
   spec.text_column = d.text_column;
   spec.label_column = d.label_column;
   spec.group_columns = d.group_columns;
+  spec.id_column = d.id_column;
   return spec;
 }
 

@@ -25,6 +25,8 @@ struct DataOptions {
   std::string label_column = "label";
   /// Extra columns carried through to predictions and audits (e.g. identity groups).
   std::vector<std::string> group_columns;
+  /// Column with a stable example id copied into predictions; empty = 0-based row numbers.
+  std::string id_column;
 };
 
 /// Which columns to read from a file.

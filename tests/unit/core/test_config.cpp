@@ -69,6 +69,7 @@ RunConfig full_config() {
   c.padding.padding = PadSide::kPre;
   c.padding.truncating = PadSide::kPre;
   c.padding.value = -1;
+  c.data.id_column = "comment_id";
   c.model.embedding_dim = 7;
   c.model.hidden_size = 9;
   c.model.num_layers = 3;
@@ -99,6 +100,7 @@ void expect_same(const RunConfig& a, const RunConfig& b) {
   EXPECT_EQ(a.data.text_column, b.data.text_column);
   EXPECT_EQ(a.data.label_column, b.data.label_column);
   EXPECT_EQ(a.data.group_columns, b.data.group_columns);
+  EXPECT_EQ(a.data.id_column, b.data.id_column);
   EXPECT_EQ(a.tokenizer.num_words, b.tokenizer.num_words);
   EXPECT_EQ(a.tokenizer.filters, b.tokenizer.filters);
   EXPECT_EQ(a.tokenizer.lower, b.tokenizer.lower);
@@ -284,8 +286,8 @@ TEST(RunConfigJson, ToJsonWritesEveryFieldUnderItsName) {
   EXPECT_EQ(keys_of(j), (std::vector<std::string>{"data", "model", "output", "padding", "tokenizer",
                                                   "training"}));
   EXPECT_EQ(keys_of(j["data"]),
-            (std::vector<std::string>{"group_columns", "label_column", "test", "text_column",
-                                      "train", "validation", "validation_split"}));
+            (std::vector<std::string>{"group_columns", "id_column", "label_column", "test",
+                                      "text_column", "train", "validation", "validation_split"}));
   EXPECT_EQ(keys_of(j["tokenizer"]), (std::vector<std::string>{"char_level", "filters", "lower",
                                                                "num_words", "oov_token", "split"}));
   EXPECT_EQ(keys_of(j["padding"]),
@@ -734,6 +736,8 @@ const Rule kRules[] = {
      "tokenizer.split must be non-empty unless tokenizer.char_level is true (got \"\")"},
     {"maxlen_zero", [](RunConfig& c) { c.padding.maxlen = 0; },
      "padding.maxlen must be >= 1 (got 0)"},
+    {"pad_value_nonzero", [](RunConfig& c) { c.padding.value = 3; },
+     "padding.value must be 0 (the model's padding index) (got 3)"},
     {"embedding_dim_zero", [](RunConfig& c) { c.model.embedding_dim = 0; },
      "model.embedding_dim must be >= 1 (got 0)"},
     {"hidden_size_zero", [](RunConfig& c) { c.model.hidden_size = 0; },
