@@ -268,13 +268,7 @@ void validate_training(const TrainOptions& t) {
 
 }  // namespace
 
-RunConfig default_run_config() {
-  RunConfig config;
-  config.padding.maxlen = 128;
-  config.padding.padding = PadSide::kPost;
-  config.padding.truncating = PadSide::kPost;
-  return config;
-}
+RunConfig default_run_config() { return RunConfig{}; }
 
 json to_json(const RunConfig& config) {
   const DataOptions& d = config.data;

@@ -20,16 +20,17 @@ namespace fm {
 struct RunConfig {
   DataOptions data;
   TokenizerOptions tokenizer;
-  PaddingOptions padding;  ///< maxlen defaults to 128 in RunConfig (see default_run_config)
+  /// Keras' pad_sequences options, with fmkit's defaults: maxlen 128, "post" padding and truncation.
+  /// Post-truncation keeps the start of a comment (where its subject usually is); the padding side
+  /// does not change results (the model is length-aware) but post is its fast path. Keras' own
+  /// "pre" defaults suit RNNs that read the padding, which this model never does.
+  PaddingOptions padding{128, PadSide::kPost, PadSide::kPost, 0};
   ModelOptions model;
   TrainOptions training;
   OutputOptions output;
 };
 
-/// Defaults of every field: RunConfig{} except padding.maxlen = 128 and padding = truncating =
-/// "post". Post-truncation keeps the start of a comment (where its subject usually is), and
-/// post-padding keeps the real tokens at the front, matching the length-aware LSTM that reads each
-/// row only up to its true length. Keras' own "pre" defaults suit unpacked RNNs, not this model.
+/// Defaults of every field (the same as RunConfig{}).
 RunConfig default_run_config();
 
 /// Full JSON form of `config`: every field under its struct field name, optional fields unset →
