@@ -17,14 +17,22 @@ void write_json_atomic(const std::string& path, const nlohmann::json& value) {
   write_file_atomic(path, value.dump(2) + "\n");
 }
 
-nlohmann::json read_run_json(const std::string& path) {
-  if (!fs::exists(path)) throw ModelError(path + ": missing (not a complete fmkit run directory?)");
-  std::string text;
+namespace {
+
+/// A file that belongs to a run: missing or unreadable is a model error, not a data error.
+std::string read_run_file(const std::string& path, const char* what_if_missing) {
+  if (!fs::exists(path)) throw ModelError(path + ": " + what_if_missing);
   try {
-    text = read_file(path);
+    return read_file(path);
   } catch (const Error& e) {
     throw ModelError(e.what());
   }
+}
+
+}  // namespace
+
+nlohmann::json read_run_json(const std::string& path) {
+  const auto text = read_run_file(path, "missing (not a complete fmkit run directory?)");
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
@@ -41,13 +49,7 @@ void save_state_dict(const torch::nn::Module& module, const std::string& path) {
 }
 
 void load_state_dict(torch::nn::Module& module, const std::string& path) {
-  if (!fs::exists(path)) throw ModelError(path + ": missing weights file");
-  std::string raw;
-  try {
-    raw = read_file(path);
-  } catch (const Error& e) {
-    throw ModelError(e.what());
-  }
+  const auto raw = read_run_file(path, "missing weights file");
   c10::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
@@ -102,15 +104,10 @@ LoadedRun load_run(const std::string& dir) {
     throw ModelError(config_path + ": " + e.what());
   }
   const auto tok_path = (fs::path(dir) / RunFiles::kTokenizer).string();
+  const auto tok_text = read_run_file(tok_path, "missing");
   try {
-    std::string text;
-    try {
-      text = read_file(tok_path);
-    } catch (const Error&) {
-      throw ModelError(tok_path + ": missing");
-    }
-    run.tokenizer = Tokenizer::from_json(text);
-  } catch (const DataError& e) {
+    run.tokenizer = Tokenizer::from_json(tok_text);
+  } catch (const Error& e) {
     throw ModelError(tok_path + ": " + e.what());
   }
   const auto labels_path = (fs::path(dir) / RunFiles::kLabels).string();
