@@ -12,6 +12,7 @@
 
 #include "fm/config/config.h"
 #include "fm/io/files.h"
+#include "fm/runs/audit_run.h"
 #include "fm/runs/evaluate.h"
 #include "fm/runs/run_directory.h"
 #include "fm/train/trainer.h"
@@ -96,6 +97,37 @@ TEST_F(TrainerTest, LearnsToyTaskAbove95PercentInFourEpochs) {
   const auto valid = read_dataset((dir_ / "valid.csv").string(), spec);
   const auto eval = evaluate_run(run, valid);
   EXPECT_NEAR(eval.report.accuracy, *best.val_accuracy, 1e-12);
+}
+
+TEST_F(TrainerTest, CounterfactualTokenFairnessSeesTheDecisiveToken) {
+  TrainJob job;
+  job.config = toy_config("ctf");
+  run_train(job);
+  // "zebra" decides the label; "lamp" and "door" are noise. Swapping zebra for lamp must flip
+  // almost every prediction, swapping lamp for door almost none.
+  {
+    std::ofstream terms((dir_ / "terms.json").string());
+    terms << R"({"decisive": ["zebra", "lamp"], "noise": ["lamp", "door"]})";
+  }
+  RunAuditInput input;
+  input.run_dir = (dir_ / "ctf").string();
+  input.data = (dir_ / "valid.csv").string();
+  input.counterfactual_terms = (dir_ / "terms.json").string();
+  input.threads = 1;
+  std::vector<MetricValue> extra;
+  const auto data = audit_data_from_run(input, "pos", extra);
+  EXPECT_EQ(data.classes, (std::vector<std::string>{"neg", "pos"}));
+  EXPECT_EQ(data.rows(), 200u);
+  auto find = [&](const std::string& name, const std::string& column, const std::string& group) {
+    for (const auto& m : extra) {
+      if (m.name == name && m.column == column && m.group == group) return m.value.value_or(-1);
+    }
+    return -2.0;
+  };
+  EXPECT_GT(find("ctf_flip_rate", "decisive", "zebra\u2192lamp"), 0.9);
+  EXPECT_GT(find("ctf_mean_abs_delta", "decisive", "zebra\u2192lamp"), 0.5);
+  EXPECT_LT(find("ctf_flip_rate", "noise", "lamp\u2192door"), 0.1);
+  EXPECT_LT(find("ctf_mean_abs_delta", "noise", "lamp\u2192door"), 0.1);
 }
 
 TEST_F(TrainerTest, SameSeedOneThreadGivesIdenticalWeights) {

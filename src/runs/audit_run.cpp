@@ -1,0 +1,197 @@
+#include "fm/runs/audit_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "fm/data/encoded.h"
+#include "fm/error.h"
+#include "fm/fairness/identity_terms.h"
+#include "fm/log.h"
+#include "fm/runs/predict.h"
+#include "fm/runs/run_directory.h"
+#include "fm/runs/runtime.h"
+
+namespace fm {
+namespace {
+
+/// At most this many texts per identity term get counterfactuals, so a frequent term cannot make
+/// the audit slow; which texts is deterministic (file order).
+constexpr std::size_t kMaxTextsPerTerm = 500;
+
+struct Counterfactual {
+  std::size_t row;         // original example
+  std::size_t category;    // index into the term list
+  std::string term, substitute;
+};
+
+std::string join(const std::vector<std::string>& words, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i) out += sep;
+    out += words[i];
+  }
+  return out;
+}
+
+/// The change the substitution made to the prediction: |Δp(positive)|, or for multi-class data
+/// without a positive label the total variation distance between the two distributions.
+double prediction_change(const Predictions& a, std::size_t ra, const Predictions& b,
+                         std::size_t rb, int64_t positive) {
+  const auto k = static_cast<std::size_t>(a.num_classes);
+  const float* pa = a.probabilities.data() + ra * k;
+  const float* pb = b.probabilities.data() + rb * k;
+  if (positive >= 0) return std::fabs(double(pb[positive]) - double(pa[positive]));
+  double tv = 0;
+  for (std::size_t c = 0; c < k; ++c) tv += std::fabs(double(pb[c]) - double(pa[c]));
+  return tv / 2;
+}
+
+void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Predictions& original,
+                     const RunAuditInput& input, int64_t positive, const std::string& label,
+                     std::vector<MetricValue>& extra) {
+  const auto categories = input.counterfactual_terms.empty()
+                              ? default_identity_terms()
+                              : load_identity_terms(input.counterfactual_terms);
+  std::unordered_map<std::string, std::vector<std::size_t>> where;  // term → its categories
+  for (std::size_t c = 0; c < categories.size(); ++c) {
+    for (const auto& term : categories[c].terms) where[term].push_back(c);
+  }
+  // Build every counterfactual text: each identity token replaced by each other term of its
+  // category, on the tokenizer's own words (so case and punctuation are handled as in training).
+  std::vector<Counterfactual> cfs;
+  Dataset cf_data;
+  cf_data.path = data.path + " (counterfactuals)";
+  std::map<std::string, std::size_t> texts_per_term;
+  const auto& sep = run.tokenizer.options().split;
+  for (std::size_t r = 0; r < data.examples.size(); ++r) {
+    auto words = run.tokenizer.split_text(data.examples[r].text);
+    for (std::size_t w = 0; w < words.size(); ++w) {
+      auto it = where.find(words[w]);
+      if (it == where.end()) continue;
+      const auto original_word = words[w];
+      if (texts_per_term[original_word]++ >= kMaxTextsPerTerm) continue;
+      for (const auto c : it->second) {
+        for (const auto& sub : categories[c].terms) {
+          if (sub == original_word) continue;
+          words[w] = sub;
+          Example ex;
+          ex.text = join(words, sep);
+          ex.line = data.examples[r].line;
+          cf_data.examples.push_back(std::move(ex));
+          cfs.push_back({r, c, original_word, sub});
+        }
+      }
+      words[w] = original_word;
+    }
+  }
+  if (cfs.empty()) {
+    MetricValue m;
+    m.name = "ctf_mean_abs_delta";
+    m.label = label;
+    m.convention = "garg2019";
+    m.reason = "no identity terms of the list occur in the data";
+    extra.push_back(m);
+    return;
+  }
+  const auto encoded = encode_dataset(cf_data, run.tokenizer, run.config.padding, {});
+  LstmClassifier model = run.model;
+  const auto cf_pred = predict(model, encoded);
+
+  struct Acc {
+    double delta = 0, flips = 0, n = 0;
+  };
+  std::map<std::pair<std::size_t, std::string>, Acc> per_pair;  // (category, "a→b")
+  std::map<std::size_t, Acc> per_category;
+  Acc overall;
+  for (std::size_t i = 0; i < cfs.size(); ++i) {
+    const auto& cf = cfs[i];
+    const double d = prediction_change(original, cf.row, cf_pred, i, positive);
+    const bool flip = original.predicted[cf.row] != cf_pred.predicted[i];
+    for (Acc* acc : {&per_pair[{cf.category, cf.term + "\u2192" + cf.substitute}],
+                     &per_category[cf.category], &overall}) {
+      acc->delta += d;
+      acc->flips += flip ? 1 : 0;
+      acc->n += 1;
+    }
+  }
+  auto emit = [&](const std::string& column, const std::string& group, const Acc& acc) {
+    for (const auto& [name, value] : {std::make_pair("ctf_mean_abs_delta", acc.delta / acc.n),
+                                      std::make_pair("ctf_flip_rate", acc.flips / acc.n)}) {
+      MetricValue m;
+      m.name = name;
+      m.column = column;
+      m.group = group;
+      m.label = label;
+      m.convention = "garg2019";
+      m.value = value;
+      extra.push_back(m);
+    }
+  };
+  emit("", "", overall);
+  for (const auto& [c, acc] : per_category) emit(categories[c].name, "", acc);
+  for (const auto& [key, acc] : per_pair) emit(categories[key.first].name, key.second, acc);
+  log::info("audit", std::to_string(cfs.size()) + " counterfactual texts from " +
+                         std::to_string(per_pair.size()) + " identity-term pairs");
+}
+
+}  // namespace
+
+AuditData audit_data_from_run(const RunAuditInput& input, const std::string& positive_label,
+                              std::vector<MetricValue>& extra) {
+  configure_threads(input.threads);
+  auto run = load_run(input.run_dir);
+  ColumnSpec spec;
+  spec.text_column = run.config.data.text_column;
+  spec.label_column = run.config.data.label_column;
+  spec.group_columns =
+      input.group_columns.empty() ? run.config.data.group_columns : input.group_columns;
+  spec.id_column = run.config.data.id_column;
+  const auto data = read_dataset(input.data, spec);
+  const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
+  const auto pred = predict(run.model, encoded);
+
+  AuditData out;
+  out.classes = run.labels;
+  const auto n = data.examples.size();
+  const auto k = run.labels.size();
+  out.y_true.assign(encoded.labels.begin(), encoded.labels.end());
+  out.y_pred.assign(pred.predicted.begin(), pred.predicted.end());
+  out.scores.assign(k, std::vector<float>(n));
+  for (std::size_t r = 0; r < n; ++r) {
+    for (std::size_t c = 0; c < k; ++c) out.scores[c][r] = pred.probabilities[r * k + c];
+  }
+  out.group_columns = spec.group_columns;
+  out.group_codes.assign(spec.group_columns.size(), std::vector<int32_t>(n));
+  out.group_values.resize(spec.group_columns.size());
+  for (std::size_t g = 0; g < spec.group_columns.size(); ++g) {
+    std::unordered_map<std::string, int32_t> codes;
+    for (std::size_t r = 0; r < n; ++r) {
+      const auto& v = data.examples[r].groups[g];
+      auto [it, added] = codes.emplace(v, static_cast<int32_t>(out.group_values[g].size()));
+      if (added) out.group_values[g].push_back(v);
+      out.group_codes[g][r] = it->second;
+    }
+  }
+
+  if (input.counterfactual) {
+    int64_t positive = -1;
+    std::string label = positive_label;
+    if (!positive_label.empty()) {
+      auto it = std::find(run.labels.begin(), run.labels.end(), positive_label);
+      if (it == run.labels.end()) {
+        throw ConfigError("positive_label: \"" + positive_label + "\" is not a label of " +
+                          input.run_dir);
+      }
+      positive = it - run.labels.begin();
+    } else if (k == 2) {
+      positive = 1;  // the second sorted label, as compute_audit's binary default
+      label = run.labels[1];
+    }
+    add_ctf_metrics(run, data, pred, input, positive, label, extra);
+  }
+  return out;
+}
+
+}  // namespace fm
