@@ -61,6 +61,9 @@ struct AuditOptions {
   int64_t bootstrap_samples = 1000;
   double confidence = 0.95;
   uint64_t seed = 13;
+  /// Threads of the bootstrap; 0 = std::thread::hardware_concurrency(). The intervals do not
+  /// depend on it (resample r always uses random stream r of `seed`).
+  int64_t threads = 0;
 };
 
 /// One number of the audit. Identifying fields are empty when they do not apply.
@@ -95,7 +98,13 @@ struct MetricValue {
 struct GroupSummary {
   std::string column;
   std::string group;
+  /// Positive class the positives/negatives and the class flags are for (one summary per class
+  /// when every class is audited one-vs-rest).
+  std::string label;
   double count = 0, positives = 0, negatives = 0;  ///< weighted when weights are given
+  /// Unweighted numbers of rows (the flags compare these with the options' minimums).
+  int64_t rows = 0, positive_rows = 0, negative_rows = 0;
+  /// "empty", "small_group", "few_positives", "few_negatives".
   std::vector<std::string> flags;
 };
 
