@@ -1,0 +1,134 @@
+// fm-audit: fairness audit of predictions (or of a run on a dataset) against a policy's gates.
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app_common.h"
+#include "fm/fairness/policy.h"
+#include "fm/runs/audit_job.h"
+
+namespace {
+
+// "metric<=0.1" or "metric>=0.8" → a gate on the value.
+fm::Gate parse_gate(const std::string& text) {
+  for (const char* op : {"<=", ">="}) {
+    const std::size_t at = text.find(op);
+    if (at == std::string::npos || at == 0) continue;
+    fm::Gate gate;
+    gate.metric = text.substr(0, at);
+    const std::string number = text.substr(at + 2);
+    std::size_t used = 0;
+    double bound = 0;
+    try {
+      bound = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != number.size()) break;
+    (op[0] == '<' ? gate.max : gate.min) = bound;
+    return gate;
+  }
+  throw fm::ConfigError("--gate " + text + ": expected METRIC<=NUMBER or METRIC>=NUMBER");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string program = "fm-audit";
+  CLI::App app{
+      "Fairness audit of a classifier's predictions: per-group rates, disparities\n"
+      "(Fairlearn, AIF360, Aequitas), text bias AUCs, bootstrap intervals, policy gates\n"
+      "and a baseline comparison. Exit 1 when a gate fails.",
+      program};
+  std::string config_path, log_level, predictions, run, data, positive, true_column, pred_column,
+      score_column, weight_column, format, output, junit, csv, markdown, baseline;
+  std::vector<std::string> overrides, group_columns, gates;
+  std::vector<double> thresholds;
+  int64_t bootstrap = 0;
+  bool print_config = false;
+  app.add_option("-c,--config", config_path, "Audit policy JSON (see configs/audit-policy.json)");
+  app.add_option("-s,--set", overrides, "Override one policy value: key.path=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("-p,--predictions", predictions,
+                 "Predictions CSV (fm-eval's id,y_true,y_pred,p_<class>...,<groups>)");
+  app.add_option("-r,--run", run, "Run directory to audit directly (with --data)");
+  app.add_option("-d,--data", data, "Labelled data file for --run");
+  app.add_option("-g,--group-column", group_columns, "Group column to audit (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--positive", positive, "Positive class (default: the second sorted class)");
+  app.add_option("--true-column", true_column, "True label column (default y_true)");
+  app.add_option("--pred-column", pred_column,
+                 "Predicted label column (default y_pred; \"\" = thresholds on the score decide)");
+  app.add_option("--score-column", score_column,
+                 "One positive-class score column (binary data) instead of the p_<class> columns");
+  app.add_option("--weight-column", weight_column, "Sample weight column");
+  app.add_option("-t,--threshold", thresholds,
+                 "Decision threshold on the positive score (repeatable; default: y_pred)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--gate", gates, "Add a gate METRIC<=X or METRIC>=X (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--bootstrap", bootstrap, "Bootstrap resamples (0 = no intervals; default 1000)");
+  app.add_option("-f,--format", format, "Report format: text, json or markdown (default text)");
+  app.add_option("-o,--output", output, "Write the report here instead of stdout");
+  app.add_option("--junit", junit, "Write JUnit XML (one test case per gate) here");
+  app.add_option("--csv", csv, "Write one CSV row per group × metric here");
+  app.add_option("--markdown", markdown, "Also write the Markdown summary here");
+  app.add_option("--baseline", baseline, "Earlier fm-audit JSON report to compare with");
+  app.add_flag("--print-config", print_config, "Print the resolved policy as JSON and exit");
+  fm::app::add_common_flags(app, program, log_level);
+  if (auto rc = fm::app::parse(app, program, argc, argv)) return *rc;
+
+  return fm::guarded_main(program, [&] {
+    fm::app::init_logging(program, log_level);
+    fm::AuditJob job;
+    fm::AuditPolicy& p = job.policy;
+    if (!config_path.empty()) p = fm::load_audit_policy(config_path);
+    // Flags override the policy file; --set overrides both.
+    const auto given = [&](const char* flag) { return app.count(flag) > 0; };
+    if (given("--predictions")) {
+      p.predictions = predictions;
+      p.run.clear();
+      p.data.clear();
+    }
+    if (given("--run")) {
+      p.run = run;
+      p.predictions.clear();
+    }
+    if (given("--data")) p.data = data;
+    if (given("--group-column")) p.group_columns = group_columns;
+    if (given("--positive")) p.positive_label = positive;
+    if (given("--true-column")) p.true_column = true_column;
+    if (given("--pred-column")) p.pred_column = pred_column;
+    if (given("--score-column")) p.score_column = score_column;
+    if (given("--weight-column")) p.weight_column = weight_column;
+    if (given("--threshold")) p.thresholds = thresholds;
+    for (const auto& g : gates) p.gates.push_back(parse_gate(g));
+    if (given("--bootstrap")) p.bootstrap.samples = bootstrap;
+    if (given("--format")) p.outputs.format = format;
+    if (given("--output")) p.outputs.output = output;
+    if (given("--junit")) p.outputs.junit = junit;
+    if (given("--csv")) p.outputs.csv = csv;
+    if (given("--markdown")) p.outputs.markdown = markdown;
+    if (given("--baseline")) p.baseline.file = baseline;
+    fm::apply_overrides(p, overrides);
+    // Round-trip through the JSON reader so flag values get the same checks as a policy file
+    // (e.g. --format must be text, json or markdown).
+    try {
+      p = fm::audit_policy_from_json(fm::to_json(p));
+    } catch (const fm::ConfigError& e) {
+      throw fm::ConfigError(std::string("command line: ") + e.what());
+    }
+    if (print_config) {
+      std::cout << fm::to_json(p).dump(2) << std::endl;
+      return 0;
+    }
+    return fm::run_audit(job);
+  });
+}

@@ -1,0 +1,541 @@
+#include "fm/fairness/policy.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "fm/config/json_reader.h"
+#include "fm/error.h"
+#include "fm/fairness/gates.h"
+
+namespace fm {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kGateOn = {"value", "lower_bound", "upper_bound"};
+const std::vector<std::string> kUndefined = {"pass", "fail", "warn"};
+const std::vector<std::string> kDirections = {"auto", "higher_is_worse", "lower_is_worse"};
+const std::vector<std::string> kBaselineMetrics = {"gated", "aggregates"};
+const std::vector<std::string> kFormats = {"text", "json", "markdown"};
+const std::vector<std::string> kReferenceRules = {"majority", "min_metric", "given"};
+
+template <typename T>
+json optional_to_json(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+void read_gate(JsonObjectReader r, Gate& g) {
+  r.read("metric", g.metric);
+  r.read("min", g.min);
+  r.read("max", g.max);
+  r.read_enum("on", g.on, kGateOn);
+  r.read("per_group", g.per_group);
+  r.read("column", g.column);
+  r.read("group", g.group);
+  r.read("label", g.label);
+  r.read("threshold", g.threshold);
+  r.finish();
+}
+
+void read_reference_groups(JsonObjectReader& r, AuditPolicy& p) {
+  const json* node = r.get("reference_groups");
+  if (!node) return;
+  const std::string path = r.key_path("reference_groups");
+  if (!node->is_object()) {
+    throw ConfigError(path + ": expected an object {\"column\": \"group\"}, got " +
+                      describe_json(*node));
+  }
+  p.reference_groups.clear();
+  for (auto it = node->begin(); it != node->end(); ++it) {
+    if (!it.value().is_string()) {
+      throw ConfigError(join_json_path(path, it.key()) + ": expected a string, got " +
+                        describe_json(it.value()));
+    }
+    p.reference_groups.emplace_back(it.key(), it.value().get<std::string>());
+  }
+}
+
+void read_intersections(JsonObjectReader& r, AuditPolicy& p) {
+  const json* node = r.get("intersections");
+  if (!node) return;
+  const std::string path = r.key_path("intersections");
+  if (!node->is_array()) {
+    throw ConfigError(path + ": expected an array of arrays of column names, got " +
+                      describe_json(*node));
+  }
+  p.intersections.clear();
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    const json& item = (*node)[i];
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    if (!item.is_array()) {
+      throw ConfigError(item_path + ": expected an array of column names, got " +
+                        describe_json(item));
+    }
+    std::vector<std::string> columns;
+    for (std::size_t k = 0; k < item.size(); ++k) {
+      if (!item[k].is_string()) {
+        throw ConfigError(item_path + "[" + std::to_string(k) + "]: expected a string, got " +
+                          describe_json(item[k]));
+      }
+      columns.push_back(item[k].get<std::string>());
+    }
+    p.intersections.push_back(std::move(columns));
+  }
+}
+
+void read_thresholds(JsonObjectReader& r, AuditPolicy& p) {
+  const json* node = r.get("thresholds");
+  if (!node) return;
+  const std::string path = r.key_path("thresholds");
+  if (!node->is_array()) {
+    throw ConfigError(path + ": expected an array of numbers, got " + describe_json(*node));
+  }
+  p.thresholds.clear();
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    const json& item = (*node)[i];
+    if (!item.is_number()) {
+      throw ConfigError(path + "[" + std::to_string(i) + "]: expected a number, got " +
+                        describe_json(item));
+    }
+    p.thresholds.push_back(item.get<double>());
+  }
+}
+
+std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t byte) {
+  const std::size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  const std::size_t line =
+      1 + static_cast<std::size_t>(
+              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  const std::size_t last_newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+  const std::size_t column = last_newline == std::string::npos ? pos + 1 : pos - last_newline;
+  return {line, column};
+}
+
+std::string parse_error_reason(const std::string& what) {
+  const std::size_t at = what.find("parse error");
+  const std::size_t colon = at == std::string::npos ? std::string::npos : what.find(": ", at);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+json parse_override_value(const std::string& text) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception&) {
+    return json(text);
+  }
+}
+
+bool is_index(const std::string& key) {
+  return !key.empty() && key.size() < 10 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void apply_override(AuditPolicy& policy, const std::string& assignment) {
+  const std::size_t eq = assignment.find('=');
+  const std::string syntax_error = "--set " + assignment + ": expected key.path=value";
+  if (eq == std::string::npos || eq == 0) throw ConfigError(syntax_error);
+  std::vector<std::string> keys;
+  std::stringstream key_stream(assignment.substr(0, eq));
+  for (std::string key; std::getline(key_stream, key, '.');) keys.push_back(key);
+  if (assignment[eq - 1] == '.' ||
+      std::any_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); })) {
+    throw ConfigError(syntax_error);
+  }
+  try {
+    json patched = to_json(policy);
+    json* node = &patched;
+    std::string path;
+    for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+      // Numeric segments index arrays, so `gates.0.max=0.2` edits one gate.
+      if (node->is_array() && is_index(keys[i])) {
+        const std::size_t index = std::stoul(keys[i]);
+        path += "[" + keys[i] + "]";
+        if (index >= node->size()) {
+          throw ConfigError(path + ": index out of range (" + std::to_string(node->size()) +
+                            " elements)");
+        }
+        node = &(*node)[index];
+        continue;
+      }
+      path = join_json_path(path, keys[i]);
+      json& next = (*node)[keys[i]];
+      if (next.is_null()) next = json::object();
+      if (!next.is_object() && !next.is_array()) {
+        throw ConfigError(path + ": expected an object, got " + describe_json(next));
+      }
+      node = &next;
+    }
+    if (node->is_array()) {
+      if (!is_index(keys.back()) || std::stoul(keys.back()) >= node->size()) {
+        throw ConfigError(path + "[" + keys.back() + "]: index out of range (" +
+                          std::to_string(node->size()) + " elements)");
+      }
+      (*node)[std::stoul(keys.back())] = parse_override_value(assignment.substr(eq + 1));
+    } else {
+      (*node)[keys.back()] = parse_override_value(assignment.substr(eq + 1));
+    }
+    policy = audit_policy_from_json(patched, policy);
+  } catch (const ConfigError& e) {
+    throw ConfigError("--set " + assignment + ": " + e.what());
+  }
+}
+
+[[noreturn]] void invalid(const std::string& path, const std::string& rule,
+                          const std::string& got) {
+  throw ConfigError(path + " must be " + rule + " (got " + got + ")");
+}
+
+std::string show(const std::string& s) { return json(s).dump(); }
+
+std::string show(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return json(v).dump();
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string intersection_name(const std::vector<std::string>& columns) {
+  std::string name;
+  for (const auto& c : columns) name += (name.empty() ? "" : "&") + c;
+  return name;
+}
+
+void validate_input(const AuditPolicy& p) {
+  if (!p.predictions.empty() && !p.run.empty()) {
+    throw ConfigError(
+        "predictions and run are exclusive: audit a predictions file or a run (got "
+        "both)");
+  }
+  if (p.predictions.empty() && p.run.empty()) {
+    throw ConfigError("predictions: required (or run + data to audit a model directly)");
+  }
+  if (!p.run.empty() && p.data.empty()) invalid("data", "set when run is set", show(p.data));
+  if (p.run.empty() && !p.data.empty()) {
+    invalid("data", "empty unless run is set (predictions files carry their own data)",
+            show(p.data));
+  }
+  if (!p.predictions.empty()) {
+    if (p.true_column.empty()) invalid("true_column", "non-empty", show(p.true_column));
+    if (p.group_columns.empty()) {
+      throw ConfigError("group_columns must name at least one column (got [])");
+    }
+  }
+}
+
+void validate_groups(const AuditPolicy& p) {
+  for (std::size_t i = 0; i < p.group_columns.size(); ++i) {
+    const std::string path = "group_columns[" + std::to_string(i) + "]";
+    const std::string& column = p.group_columns[i];
+    if (column.empty()) invalid(path, "non-empty", show(column));
+    for (std::size_t k = 0; k < i; ++k) {
+      if (p.group_columns[k] == column) {
+        invalid(path, "distinct from group_columns[" + std::to_string(k) + "]", show(column));
+      }
+    }
+    for (const std::string* other :
+         {&p.true_column, &p.pred_column, &p.score_column, &p.weight_column}) {
+      if (!p.predictions.empty() && column == *other) {
+        invalid(path, "a group column, not the label/score/weight column", show(column));
+      }
+    }
+  }
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < p.intersections.size(); ++i) {
+    const auto& columns = p.intersections[i];
+    const std::string path = "intersections[" + std::to_string(i) + "]";
+    if (columns.size() < 2) {
+      invalid(path, "a list of at least 2 columns", std::to_string(columns.size()));
+    }
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      const std::string item = path + "[" + std::to_string(k) + "]";
+      if (!p.group_columns.empty() && !contains(p.group_columns, columns[k])) {
+        invalid(item, "one of group_columns", show(columns[k]));
+      }
+      for (std::size_t m = 0; m < k; ++m) {
+        if (columns[m] == columns[k]) invalid(item, "distinct within " + path, show(columns[k]));
+      }
+    }
+    names.push_back(intersection_name(columns));
+  }
+  for (const auto& [column, group] : p.reference_groups) {
+    const std::string path = "reference_groups." + column;
+    if (!p.group_columns.empty() && !contains(p.group_columns, column) &&
+        !contains(names, column)) {
+      invalid("reference_groups", "keyed by group_columns or intersections", show(column));
+    }
+    if (group.empty()) invalid(path, "a non-empty group value", show(group));
+  }
+  if (p.reference_rule == "given" && p.reference_groups.empty()) {
+    invalid("reference_groups", "non-empty when reference_rule is \"given\"", "{}");
+  }
+}
+
+void validate_numbers(const AuditPolicy& p) {
+  for (std::size_t i = 0; i < p.thresholds.size(); ++i) {
+    const double t = p.thresholds[i];
+    if (!(t >= 0 && t <= 1)) invalid("thresholds[" + std::to_string(i) + "]", "in [0, 1]", show(t));
+  }
+  if (p.min_group_size < 0) invalid("min_group_size", ">= 0", std::to_string(p.min_group_size));
+  if (p.min_group_positives < 0) {
+    invalid("min_group_positives", ">= 0", std::to_string(p.min_group_positives));
+  }
+  if (p.min_group_negatives < 0) {
+    invalid("min_group_negatives", ">= 0", std::to_string(p.min_group_negatives));
+  }
+  if (!(p.tau > 0 && p.tau <= 1)) invalid("tau", "in (0, 1]", show(p.tau));
+  if (!(p.power != 0 && std::isfinite(p.power)))
+    invalid("power", "finite and non-zero", show(p.power));
+  if (p.bootstrap.samples < 0) {
+    invalid("bootstrap.samples", ">= 0", std::to_string(p.bootstrap.samples));
+  }
+  if (!(p.bootstrap.confidence > 0 && p.bootstrap.confidence < 1)) {
+    invalid("bootstrap.confidence", "in (0, 1)", show(p.bootstrap.confidence));
+  }
+  if (p.threads < 0) invalid("threads", ">= 0", std::to_string(p.threads));
+}
+
+void validate_gate(const AuditPolicy& p, std::size_t i) {
+  const Gate& g = p.gates[i];
+  const std::string path = "gates[" + std::to_string(i) + "]";
+  const auto& known = known_metric_names();
+  if (!contains(known, g.metric)) {
+    const std::string best = did_you_mean(g.metric, known);
+    throw ConfigError(
+        path + ".metric: unknown metric " + show(g.metric) +
+        (best.empty() ? " (see fairness/metrics.h)" : " (did you mean " + show(best) + "?)"));
+  }
+  if (!g.min && !g.max) throw ConfigError(path + ": needs \"min\" or \"max\" (or both)");
+  if (g.min && !std::isfinite(*g.min)) invalid(path + ".min", "finite", show(*g.min));
+  if (g.max && !std::isfinite(*g.max)) invalid(path + ".max", "finite", show(*g.max));
+  if (g.min && g.max && *g.min > *g.max) {
+    invalid(path + ".min", "<= " + path + ".max (" + show(*g.max) + ")", show(*g.min));
+  }
+  if (g.on != "value" && p.bootstrap.samples == 0) {
+    invalid(path + ".on", "\"value\" when bootstrap.samples is 0 (no intervals are computed)",
+            show(g.on));
+  }
+  if (g.per_group && g.group) {
+    invalid(path + ".group", "unset when per_group is true (per_group checks every group)",
+            show(*g.group));
+  }
+  if (g.threshold && !(*g.threshold >= 0 && *g.threshold <= 1)) {
+    invalid(path + ".threshold", "in [0, 1]", show(*g.threshold));
+  }
+}
+
+void validate_baseline(const BaselinePolicy& b) {
+  if (!(b.max_increase >= 0) || !std::isfinite(b.max_increase)) {
+    invalid("baseline.max_increase", "a finite number >= 0", show(b.max_increase));
+  }
+  if (b.max_relative_increase &&
+      (!(*b.max_relative_increase >= 0) || !std::isfinite(*b.max_relative_increase))) {
+    invalid("baseline.max_relative_increase", "a finite number >= 0",
+            show(*b.max_relative_increase));
+  }
+}
+
+void validate_outputs(const AuditOutputs& o) {
+  const std::vector<std::pair<const char*, const std::string*>> files = {
+      {"outputs.output", &o.output},
+      {"outputs.junit", &o.junit},
+      {"outputs.csv", &o.csv},
+      {"outputs.markdown", &o.markdown}};
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    for (std::size_t k = 0; k < i; ++k) {
+      if (!files[i].second->empty() && *files[i].second == *files[k].second) {
+        invalid(files[i].first, std::string("a different file from ") + files[k].first,
+                show(*files[i].second));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+json to_json(const AuditPolicy& p) {
+  json references = json::object();
+  for (const auto& [column, group] : p.reference_groups) references[column] = group;
+  json gates = json::array();
+  for (const Gate& g : p.gates) {
+    gates.push_back({{"metric", g.metric},
+                     {"min", optional_to_json(g.min)},
+                     {"max", optional_to_json(g.max)},
+                     {"on", g.on},
+                     {"per_group", g.per_group},
+                     {"column", optional_to_json(g.column)},
+                     {"group", optional_to_json(g.group)},
+                     {"label", optional_to_json(g.label)},
+                     {"threshold", optional_to_json(g.threshold)}});
+  }
+  json j = json::object();
+  j["predictions"] = p.predictions;
+  j["run"] = p.run;
+  j["data"] = p.data;
+  j["true_column"] = p.true_column;
+  j["pred_column"] = p.pred_column;
+  j["score_column"] = p.score_column;
+  j["weight_column"] = p.weight_column;
+  j["group_columns"] = p.group_columns;
+  j["positive_label"] = p.positive_label;
+  j["reference_groups"] = references;
+  j["reference_rule"] = p.reference_rule;
+  j["intersections"] = p.intersections;
+  j["thresholds"] = p.thresholds;
+  j["min_group_size"] = p.min_group_size;
+  j["min_group_positives"] = p.min_group_positives;
+  j["min_group_negatives"] = p.min_group_negatives;
+  j["tau"] = p.tau;
+  j["power"] = p.power;
+  j["bootstrap"] = {{"samples", p.bootstrap.samples},
+                    {"confidence", p.bootstrap.confidence},
+                    {"seed", p.bootstrap.seed}};
+  j["gates"] = gates;
+  j["undefined"] = p.undefined;
+  j["baseline"] = {{"file", p.baseline.file},
+                   {"max_increase", p.baseline.max_increase},
+                   {"max_relative_increase", optional_to_json(p.baseline.max_relative_increase)},
+                   {"direction", p.baseline.direction},
+                   {"metrics", p.baseline.metrics}};
+  j["outputs"] = {{"format", p.outputs.format},
+                  {"output", p.outputs.output},
+                  {"junit", p.outputs.junit},
+                  {"csv", p.outputs.csv},
+                  {"markdown", p.outputs.markdown}};
+  j["counterfactual"] = p.counterfactual;
+  j["counterfactual_terms"] = p.counterfactual_terms;
+  j["threads"] = p.threads;
+  return j;
+}
+
+AuditPolicy audit_policy_from_json(const json& j, const AuditPolicy& base) {
+  AuditPolicy p = base;
+  JsonObjectReader r(j, "");
+  r.read("predictions", p.predictions);
+  r.read("run", p.run);
+  r.read("data", p.data);
+  r.read("true_column", p.true_column);
+  r.read("pred_column", p.pred_column);
+  r.read("score_column", p.score_column);
+  r.read("weight_column", p.weight_column);
+  r.read("group_columns", p.group_columns);
+  r.read("positive_label", p.positive_label);
+  read_reference_groups(r, p);
+  r.read_enum("reference_rule", p.reference_rule, kReferenceRules);
+  read_intersections(r, p);
+  read_thresholds(r, p);
+  r.read("min_group_size", p.min_group_size);
+  r.read("min_group_positives", p.min_group_positives);
+  r.read("min_group_negatives", p.min_group_negatives);
+  r.read("tau", p.tau);
+  r.read("power", p.power);
+  {
+    JsonObjectReader b = r.child("bootstrap");
+    b.read("samples", p.bootstrap.samples);
+    b.read("confidence", p.bootstrap.confidence);
+    b.read("seed", p.bootstrap.seed);
+    b.finish();
+  }
+  if (r.get("gates")) {
+    std::vector<Gate> gates;
+    for (JsonObjectReader& g : r.child_array("gates")) {
+      gates.emplace_back();
+      read_gate(g, gates.back());
+    }
+    p.gates = std::move(gates);
+  }
+  r.read_enum("undefined", p.undefined, kUndefined);
+  {
+    JsonObjectReader b = r.child("baseline");
+    b.read("file", p.baseline.file);
+    b.read("max_increase", p.baseline.max_increase);
+    b.read("max_relative_increase", p.baseline.max_relative_increase);
+    b.read_enum("direction", p.baseline.direction, kDirections);
+    b.read_enum("metrics", p.baseline.metrics, kBaselineMetrics);
+    b.finish();
+  }
+  {
+    JsonObjectReader o = r.child("outputs");
+    o.read_enum("format", p.outputs.format, kFormats);
+    o.read("output", p.outputs.output);
+    o.read("junit", p.outputs.junit);
+    o.read("csv", p.outputs.csv);
+    o.read("markdown", p.outputs.markdown);
+    o.finish();
+  }
+  r.read("counterfactual", p.counterfactual);
+  r.read("counterfactual_terms", p.counterfactual_terms);
+  r.read("threads", p.threads);
+  r.finish();
+  return p;
+}
+
+AuditPolicy load_audit_policy(const std::string& path) {
+  if (std::filesystem::is_directory(path)) {
+    throw ConfigError(path + ": cannot open policy: is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open policy: " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    const auto [line, column] = line_and_column(text, e.byte);
+    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                      ": malformed JSON: " + parse_error_reason(e.what()));
+  } catch (const json::exception& e) {
+    throw ConfigError(path + ": malformed JSON: " + e.what());
+  }
+  try {
+    return audit_policy_from_json(j);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+void apply_overrides(AuditPolicy& policy, const std::vector<std::string>& assignments) {
+  AuditPolicy result = policy;
+  for (const auto& assignment : assignments) apply_override(result, assignment);
+  policy = std::move(result);
+}
+
+void validate(const AuditPolicy& policy) {
+  validate_input(policy);
+  validate_groups(policy);
+  validate_numbers(policy);
+  for (std::size_t i = 0; i < policy.gates.size(); ++i) validate_gate(policy, i);
+  validate_baseline(policy.baseline);
+  validate_outputs(policy.outputs);
+}
+
+AuditOptions to_audit_options(const AuditPolicy& p) {
+  AuditOptions o;
+  o.positive_label = p.positive_label;
+  o.thresholds = p.thresholds;
+  o.reference_groups = p.reference_groups;
+  o.reference_rule = p.reference_rule;
+  o.intersections = p.intersections;
+  o.min_group_size = p.min_group_size;
+  o.min_group_positives = p.min_group_positives;
+  o.min_group_negatives = p.min_group_negatives;
+  o.tau = p.tau;
+  o.power = p.power;
+  o.bootstrap_samples = p.bootstrap.samples;
+  o.confidence = p.bootstrap.confidence;
+  o.seed = p.bootstrap.seed;
+  o.threads = p.threads;
+  return o;
+}
+
+}  // namespace fm
