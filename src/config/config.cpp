@@ -98,62 +98,10 @@ void read_output(JsonObjectReader r, OutputOptions& o) {
   r.finish();
 }
 
-// nlohmann reports the byte offset (1-based) of the last character it read; editors want line and
-// column, and nlohmann's own column is wrong after a newline in some versions.
-std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t byte) {
-  const std::size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  const std::size_t line =
-      1 + static_cast<std::size_t>(
-              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
-  const std::size_t last_newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
-  const std::size_t column = last_newline == std::string::npos ? pos + 1 : pos - last_newline;
-  return {line, column};
-}
-
-// "[json.exception.parse_error.101] parse error at line 1, column 8: syntax error ..." → the part
-// after the position, which the caller replaces with its own file:line:col.
-std::string parse_error_reason(const std::string& what) {
-  const std::size_t at = what.find("parse error");
-  const std::size_t colon = at == std::string::npos ? std::string::npos : what.find(": ", at);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
-json parse_override_value(const std::string& text) {
-  try {
-    return json::parse(text);
-  } catch (const json::exception&) {
-    return json(text);
-  }
-}
-
 void apply_override(RunConfig& config, const std::string& assignment) {
-  const std::size_t eq = assignment.find('=');
-  const std::string syntax_error = "--set " + assignment + ": expected key.path=value";
-  if (eq == std::string::npos || eq == 0) throw ConfigError(syntax_error);
-  std::vector<std::string> keys;
-  std::stringstream key_stream(assignment.substr(0, eq));
-  for (std::string key; std::getline(key_stream, key, '.');) keys.push_back(key);
-  if (assignment[eq - 1] == '.' ||
-      std::any_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); })) {
-    throw ConfigError(syntax_error);
-  }
-
   try {
     json patched = to_json(config);
-    json* node = &patched;
-    std::string path;
-    for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
-      path = join_json_path(path, keys[i]);
-      json& next = (*node)[keys[i]];
-      // A missing section is created so that run_config_from_json reports it as an unknown key
-      // with the same did-you-mean as a config file would.
-      if (next.is_null()) next = json::object();
-      if (!next.is_object()) {
-        throw ConfigError(path + ": expected an object, got " + describe_json(next));
-      }
-      node = &next;
-    }
-    (*node)[keys.back()] = parse_override_value(assignment.substr(eq + 1));
+    set_json_path(patched, assignment);
     config = run_config_from_json(patched, config);
   } catch (const ConfigError& e) {
     throw ConfigError("--set " + assignment + ": " + e.what());
@@ -333,26 +281,7 @@ RunConfig run_config_from_json(const json& j, const RunConfig& base) {
 }
 
 RunConfig load_run_config(const std::string& path) {
-  if (std::filesystem::is_directory(path)) {
-    throw ConfigError(path + ": cannot open config: is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open config: " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw ConfigError(path + ": cannot read config: " + std::strerror(errno));
-  const std::string text = buffer.str();
-
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    const auto [line, column] = line_and_column(text, e.byte);
-    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                      ": malformed JSON: " + parse_error_reason(e.what()));
-  } catch (const json::exception& e) {
-    throw ConfigError(path + ": malformed JSON: " + e.what());
-  }
+  const json j = load_json_file(path, "config");
   try {
     return run_config_from_json(j);
   } catch (const ConfigError& e) {

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -326,6 +330,111 @@ void JsonObjectReader::finish() const {
     }
     if (known_.empty()) fail(key_path(key), "unknown key (this object takes no keys)");
     fail(key_path(key), "unknown key (valid keys: " + quoted_list(known_) + ")");
+  }
+}
+
+namespace {
+
+// nlohmann reports the byte offset (1-based) of the last character it read; editors want line and
+// column, and nlohmann's own column is wrong after a newline in some versions.
+std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t byte) {
+  const std::size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  const std::size_t line =
+      1 + static_cast<std::size_t>(
+              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  const std::size_t last_newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+  const std::size_t column = last_newline == std::string::npos ? pos + 1 : pos - last_newline;
+  return {line, column};
+}
+
+// "[json.exception.parse_error.101] parse error at line 1, column 8: syntax error ..." → the part
+// after the position, which the caller replaces with its own file:line:col.
+std::string parse_error_reason(const std::string& what) {
+  const std::size_t at = what.find("parse error");
+  const std::size_t colon = at == std::string::npos ? std::string::npos : what.find(": ", at);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+nlohmann::json parse_override_value(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json(text);
+  }
+}
+
+bool is_index(const std::string& key) {
+  return !key.empty() && key.size() < 10 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+nlohmann::json load_json_file(const std::string& path, const std::string& what) {
+  if (std::filesystem::is_directory(path)) {
+    throw ConfigError(path + ": cannot open " + what + ": is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open " + what + ": " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read " + what + ": " + std::strerror(errno));
+  const std::string text = buffer.str();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    const auto [line, column] = line_and_column(text, e.byte);
+    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                      ": malformed JSON: " + parse_error_reason(e.what()));
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(path + ": malformed JSON: " + e.what());
+  }
+}
+
+void set_json_path(nlohmann::json& root, const std::string& assignment) {
+  const std::size_t eq = assignment.find('=');
+  const std::string syntax_error = "expected key.path=value";
+  if (eq == std::string::npos || eq == 0) throw ConfigError(syntax_error);
+  std::vector<std::string> keys;
+  std::stringstream key_stream(assignment.substr(0, eq));
+  for (std::string key; std::getline(key_stream, key, '.');) keys.push_back(key);
+  if (assignment[eq - 1] == '.' ||
+      std::any_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); })) {
+    throw ConfigError(syntax_error);
+  }
+  nlohmann::json* node = &root;
+  std::string path;
+  auto element = [&](const std::string& key) -> nlohmann::json& {
+    const std::size_t index = std::stoul(key);
+    if (index >= node->size()) {
+      throw ConfigError(path + "[" + key + "]: index out of range (" +
+                        std::to_string(node->size()) + " elements)");
+    }
+    path += "[" + key + "]";
+    return (*node)[index];
+  };
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    if (node->is_array() && is_index(keys[i])) {
+      node = &element(keys[i]);
+      continue;
+    }
+    if (node->is_array()) throw ConfigError(path + ": expected an index, got \"" + keys[i] + "\"");
+    path = join_json_path(path, keys[i]);
+    nlohmann::json& next = (*node)[keys[i]];
+    if (next.is_null()) next = nlohmann::json::object();
+    if (!next.is_object() && !next.is_array()) {
+      throw ConfigError(path + ": expected an object, got " + describe_json(next));
+    }
+    node = &next;
+  }
+  auto value = parse_override_value(assignment.substr(eq + 1));
+  if (node->is_array()) {
+    if (!is_index(keys.back())) {
+      throw ConfigError(path + ": expected an index, got \"" + keys.back() + "\"");
+    }
+    element(keys.back()) = std::move(value);
+  } else {
+    (*node)[keys.back()] = std::move(value);
   }
 }
 

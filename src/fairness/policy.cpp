@@ -107,79 +107,10 @@ void read_thresholds(JsonObjectReader& r, AuditPolicy& p) {
   }
 }
 
-std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t byte) {
-  const std::size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  const std::size_t line =
-      1 + static_cast<std::size_t>(
-              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
-  const std::size_t last_newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
-  const std::size_t column = last_newline == std::string::npos ? pos + 1 : pos - last_newline;
-  return {line, column};
-}
-
-std::string parse_error_reason(const std::string& what) {
-  const std::size_t at = what.find("parse error");
-  const std::size_t colon = at == std::string::npos ? std::string::npos : what.find(": ", at);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
-json parse_override_value(const std::string& text) {
-  try {
-    return json::parse(text);
-  } catch (const json::exception&) {
-    return json(text);
-  }
-}
-
-bool is_index(const std::string& key) {
-  return !key.empty() && key.size() < 10 &&
-         std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 void apply_override(AuditPolicy& policy, const std::string& assignment) {
-  const std::size_t eq = assignment.find('=');
-  const std::string syntax_error = "--set " + assignment + ": expected key.path=value";
-  if (eq == std::string::npos || eq == 0) throw ConfigError(syntax_error);
-  std::vector<std::string> keys;
-  std::stringstream key_stream(assignment.substr(0, eq));
-  for (std::string key; std::getline(key_stream, key, '.');) keys.push_back(key);
-  if (assignment[eq - 1] == '.' ||
-      std::any_of(keys.begin(), keys.end(), [](const std::string& k) { return k.empty(); })) {
-    throw ConfigError(syntax_error);
-  }
   try {
     json patched = to_json(policy);
-    json* node = &patched;
-    std::string path;
-    for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
-      // Numeric segments index arrays, so `gates.0.max=0.2` edits one gate.
-      if (node->is_array() && is_index(keys[i])) {
-        const std::size_t index = std::stoul(keys[i]);
-        path += "[" + keys[i] + "]";
-        if (index >= node->size()) {
-          throw ConfigError(path + ": index out of range (" + std::to_string(node->size()) +
-                            " elements)");
-        }
-        node = &(*node)[index];
-        continue;
-      }
-      path = join_json_path(path, keys[i]);
-      json& next = (*node)[keys[i]];
-      if (next.is_null()) next = json::object();
-      if (!next.is_object() && !next.is_array()) {
-        throw ConfigError(path + ": expected an object, got " + describe_json(next));
-      }
-      node = &next;
-    }
-    if (node->is_array()) {
-      if (!is_index(keys.back()) || std::stoul(keys.back()) >= node->size()) {
-        throw ConfigError(path + "[" + keys.back() + "]: index out of range (" +
-                          std::to_string(node->size()) + " elements)");
-      }
-      (*node)[std::stoul(keys.back())] = parse_override_value(assignment.substr(eq + 1));
-    } else {
-      (*node)[keys.back()] = parse_override_value(assignment.substr(eq + 1));
-    }
+    set_json_path(patched, assignment);
     policy = audit_policy_from_json(patched, policy);
   } catch (const ConfigError& e) {
     throw ConfigError("--set " + assignment + ": " + e.what());
@@ -479,24 +410,7 @@ AuditPolicy audit_policy_from_json(const json& j, const AuditPolicy& base) {
 }
 
 AuditPolicy load_audit_policy(const std::string& path) {
-  if (std::filesystem::is_directory(path)) {
-    throw ConfigError(path + ": cannot open policy: is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open policy: " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    const auto [line, column] = line_and_column(text, e.byte);
-    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                      ": malformed JSON: " + parse_error_reason(e.what()));
-  } catch (const json::exception& e) {
-    throw ConfigError(path + ": malformed JSON: " + e.what());
-  }
+  const json j = load_json_file(path, "policy");
   try {
     return audit_policy_from_json(j);
   } catch (const ConfigError& e) {

@@ -113,4 +113,16 @@ class JsonObjectReader {
   std::vector<std::string> known_;
 };
 
+/// Reads and parses a JSON config file. Missing/unreadable → ConfigError "path: cannot open WHAT:
+/// reason"; malformed → ConfigError "path:LINE:COL: malformed JSON: reason" (LINE/COL 1-based, where
+/// the parser stopped). `what` names the kind of file in messages ("config", "policy").
+nlohmann::json load_json_file(const std::string& path, const std::string& what);
+
+/// Applies one `key.path=value` assignment to `root` (the JSON form of a config): the value is
+/// parsed as JSON when it parses, else taken as a string; numeric segments index arrays
+/// (`gates.0.max=0.2`); missing sections are created so that the config reader reports them as
+/// unknown keys with its usual did-you-mean. Bad syntax → ConfigError "expected key.path=value";
+/// a non-object on the path or an index out of range → ConfigError naming the path.
+void set_json_path(nlohmann::json& root, const std::string& assignment);
+
 }  // namespace fm
