@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "fm/config/json_reader.h"
+#include "fm/config/validation.h"
 #include "fm/error.h"
 #include "fm/fairness/gates.h"
 
@@ -117,18 +118,7 @@ void apply_override(AuditPolicy& policy, const std::string& assignment) {
   }
 }
 
-[[noreturn]] void invalid(const std::string& path, const std::string& rule,
-                          const std::string& got) {
-  throw ConfigError(path + " must be " + rule + " (got " + got + ")");
-}
-
-std::string show(const std::string& s) { return json(s).dump(); }
-
-std::string show(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return json(v).dump();
-}
+using namespace validation;  // invalid, show, require_*
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
