@@ -15,7 +15,7 @@ done
 
 packages=(
   build-essential cmake ninja-build git ca-certificates
-  libtorch-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libutf8proc-dev
+  libtorch-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libutf8proc-dev libre2-dev
   # Without OpenBLAS, Debian's LibTorch runs on reference BLAS: about 12x slower.
   libopenblas0-openmp
 )
@@ -35,7 +35,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-tests=OFF
-((with_tests)) && tests=ON
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DFMKIT_BUILD_TESTS=$tests
+# Tests are switched on by --with-tests and stay on for later plain runs (quickstart after tests must
+# not silently drop the test targets of an existing build).
+tests_flag=()
+if ((with_tests)); then
+  tests_flag=(-DFMKIT_BUILD_TESTS=ON)
+elif [[ ! -f build/CMakeCache.txt ]]; then
+  tests_flag=(-DFMKIT_BUILD_TESTS=OFF)
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${tests_flag[@]}"
 cmake --build build --parallel "$(nproc)"
