@@ -25,6 +25,17 @@ add_library(fm_utf8proc INTERFACE)
 target_include_directories(fm_utf8proc INTERFACE ${UTF8PROC_INCLUDE_DIR})
 target_link_libraries(fm_utf8proc INTERFACE ${UTF8PROC_LIBRARY})
 
+# RE2 ships only pkg-config metadata on Debian 12 (no re2Config.cmake): find header + library.
+find_path(RE2_INCLUDE_DIR re2/re2.h)
+find_library(RE2_LIBRARY NAMES re2)
+if(NOT RE2_INCLUDE_DIR OR NOT RE2_LIBRARY)
+  message(FATAL_ERROR "fmkit: RE2 not found — install the Debian package 'libre2-dev' "
+                      "(or run scripts/setup.sh)")
+endif()
+add_library(fm_re2 INTERFACE)
+target_include_directories(fm_re2 INTERFACE ${RE2_INCLUDE_DIR})
+target_link_libraries(fm_re2 INTERFACE ${RE2_LIBRARY} Threads::Threads)
+
 # Torch's imported targets carry flags we want only on torch code; wrap them once.
 add_library(fm_torch INTERFACE)
 target_link_libraries(fm_torch INTERFACE ${TORCH_LIBRARIES})

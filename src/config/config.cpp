@@ -13,6 +13,7 @@
 #include "fm/config/json_reader.h"
 #include "fm/config/validation.h"
 #include "fm/error.h"
+#include "fm/text/redact.h"
 
 namespace fm {
 namespace {
@@ -42,6 +43,7 @@ void read_data(JsonObjectReader r, DataOptions& d) {
   r.read("label_column", d.label_column);
   r.read("group_columns", d.group_columns);
   r.read("id_column", d.id_column);
+  r.read("redact", d.redact);
   r.finish();
 }
 
@@ -133,6 +135,15 @@ void validate_data(const DataOptions& d, bool for_training) {
       }
     }
   }
+  parse_pii_types(d.redact, "data.redact");
+  for (std::size_t i = 0; i < d.redact.size(); ++i) {
+    for (std::size_t k = 0; k < i; ++k) {
+      if (d.redact[k] == d.redact[i]) {
+        invalid("data.redact[" + std::to_string(i) + "]",
+                "distinct from data.redact[" + std::to_string(k) + "]", show(d.redact[i]));
+      }
+    }
+  }
 }
 
 void validate_tokenizer(const TokenizerOptions& t) {
@@ -195,7 +206,8 @@ json to_json(const RunConfig& config) {
                {"text_column", d.text_column},
                {"label_column", d.label_column},
                {"group_columns", d.group_columns},
-               {"id_column", d.id_column}};
+               {"id_column", d.id_column},
+               {"redact", d.redact}};
   j["tokenizer"] = {{"num_words", optional_to_json(t.num_words)},
                     {"filters", t.filters},
                     {"lower", t.lower},

@@ -12,6 +12,7 @@
 #include "fm/runs/predict.h"
 #include "fm/runs/run_directory.h"
 #include "fm/runs/runtime.h"
+#include "fm/text/redact.h"
 
 namespace fm {
 namespace {
@@ -148,7 +149,10 @@ AuditData audit_data_from_run(const RunAuditInput& input, const std::string& pos
   spec.group_columns =
       input.group_columns.empty() ? run.config.data.group_columns : input.group_columns;
   spec.id_column = run.config.data.id_column;
-  const auto data = read_dataset(input.data, spec);
+  auto data = read_dataset(input.data, spec);
+  // The model only ever saw redacted texts; auditing raw ones would measure another input.
+  RedactionCounts redacted;
+  redact_dataset(data, Redactor::from_config(run.config.data.redact), redacted);
   const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
   const auto pred = predict(run.model, encoded);
 

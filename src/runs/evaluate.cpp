@@ -14,6 +14,7 @@
 #include "fm/io/files.h"
 #include "fm/log.h"
 #include "fm/runs/runtime.h"
+#include "fm/text/redact.h"
 #include "fm/version.h"
 
 namespace fm {
@@ -165,8 +166,16 @@ void run_eval(const EvalJob& job) {
     spec.id_column = run.config.data.id_column;
     auto key = spec.text_column + '\x1f' + spec.label_column + '\x1f' + spec.id_column;
     for (const auto& g : spec.group_columns) key += '\x1f' + g;
+    // Each run sees its texts as its training did: redacted with the run's own data.redact.
+    key += '\x1e';
+    for (const auto& type : run.config.data.redact) key += '\x1f' + type;
     auto it = datasets.find(key);
-    if (it == datasets.end()) it = datasets.emplace(key, read_dataset(job.data, spec)).first;
+    if (it == datasets.end()) {
+      Dataset data = read_dataset(job.data, spec);
+      RedactionCounts redacted;
+      redact_dataset(data, Redactor::from_config(run.config.data.redact), redacted);
+      it = datasets.emplace(key, std::move(data)).first;
+    }
     evals.push_back(evaluate_run(run, it->second, job.batch_size));
     log::info("eval", run.dir + ": accuracy " + std::to_string(evals.back().report.accuracy));
     if (!job.predictions.empty()) {

@@ -23,6 +23,7 @@
 #include "fm/runs/predict.h"
 #include "fm/runs/run_directory.h"
 #include "fm/runs/runtime.h"
+#include "fm/text/redact.h"
 #include "fm/version.h"
 
 namespace fm {
@@ -225,6 +226,11 @@ void check_resume_compatible(const RunConfig& now, const RunConfig& before) {
                         "output settings may change with --resume");
     }
   }
+  // The saved tokenizer and weights were fitted to texts redacted this way.
+  if (now.data.redact != before.data.redact) {
+    throw ConfigError("data.redact: differs from the run being resumed (config.json); only "
+                      "training and output settings may change with --resume");
+  }
 }
 
 }  // namespace
@@ -241,11 +247,16 @@ TrainResult run_train(const TrainJob& job) {
 
   // Data: read once, tokenize once.
   const auto spec = columns_of(cfg.data);
+  const auto redactor = Redactor::from_config(cfg.data.redact);
+  RedactionCounts train_redacted;
+  RedactionCounts valid_redacted;
   Dataset train = read_dataset(cfg.data.train, spec);
+  redact_dataset(train, redactor, train_redacted);
   Dataset valid;
   bool has_valid = false;
   if (!cfg.data.validation.empty()) {
     valid = read_dataset(cfg.data.validation, spec);
+    redact_dataset(valid, redactor, valid_redacted);
     has_valid = true;
   } else if (cfg.data.validation_split > 0) {
     auto parts = stratified_split(train, cfg.data.validation_split, tc.seed);
@@ -439,8 +450,24 @@ TrainResult run_train(const TrainJob& job) {
     manifest["data"]["validation"] = {{"split_from_train", cfg.data.validation_split},
                                       {"rows", valid.examples.size()}};
   }
+  if (!cfg.data.redact.empty()) {
+    // Counted per file: a validation part split from train is inside the train counts.
+    manifest["redaction"] = {{"types", nlohmann::json::array()},
+                             {"train", redaction_counts_to_json(train_redacted)}};
+    for (const auto type : redactor.types()) {
+      manifest["redaction"]["types"].push_back(pii_type_name(type));
+    }
+    if (!cfg.data.validation.empty()) {
+      manifest["redaction"]["validation"] = redaction_counts_to_json(valid_redacted);
+    }
+  }
   if (!cfg.data.test.empty()) {
-    const Dataset test = read_dataset(cfg.data.test, spec);
+    Dataset test = read_dataset(cfg.data.test, spec);
+    if (!cfg.data.redact.empty()) {
+      RedactionCounts test_redacted;
+      redact_dataset(test, redactor, test_redacted);
+      manifest["redaction"]["test"] = redaction_counts_to_json(test_redacted);
+    }
     LoadedRun loaded{run_dir, cfg, tokenizer, labels, model, {}};
     const auto eval = evaluate_run(loaded, test, 256);
     write_file_atomic(path_in(run_dir, "test_predictions.csv"),

@@ -27,6 +27,9 @@ struct DataOptions {
   std::vector<std::string> group_columns;
   /// Column with a stable example id copied into predictions; empty = 0-based row numbers.
   std::string id_column;
+  /// PII types replaced by placeholders in every text before tokenization (fm/text/redact.h):
+  /// "email", "url", "phone", "ip", "credit_card", or "all" for every type; empty = none.
+  std::vector<std::string> redact;
 };
 
 /// Which columns to read from a file.

@@ -286,8 +286,9 @@ TEST(RunConfigJson, ToJsonWritesEveryFieldUnderItsName) {
   EXPECT_EQ(keys_of(j), (std::vector<std::string>{"data", "model", "output", "padding", "tokenizer",
                                                   "training"}));
   EXPECT_EQ(keys_of(j["data"]),
-            (std::vector<std::string>{"group_columns", "id_column", "label_column", "test",
-                                      "text_column", "train", "validation", "validation_split"}));
+            (std::vector<std::string>{"group_columns", "id_column", "label_column", "redact",
+                                      "test", "text_column", "train", "validation",
+                                      "validation_split"}));
   EXPECT_EQ(keys_of(j["tokenizer"]), (std::vector<std::string>{"char_level", "filters", "lower",
                                                                "num_words", "oov_token", "split"}));
   EXPECT_EQ(keys_of(j["padding"]),
@@ -774,6 +775,14 @@ const Rule kRules[] = {
      "training.early_stopping.min_delta must be a finite number >= 0 (got -0.5)"},
     {"output_dir_empty", [](RunConfig& c) { c.output.dir = ""; },
      "output.dir must be non-empty (got \"\")"},
+    {"redact_unknown_type", [](RunConfig& c) { c.data.redact = {"email", "mail"}; },
+     "data.redact[1] must be one of \"url\", \"email\", \"credit_card\", \"ip\", \"phone\", "
+     "\"all\" (got \"mail\")"},
+    {"redact_case_matters", [](RunConfig& c) { c.data.redact = {"EMAIL"}; },
+     "data.redact[0] must be one of \"url\", \"email\", \"credit_card\", \"ip\", \"phone\", "
+     "\"all\" (got \"EMAIL\")"},
+    {"redact_repeat", [](RunConfig& c) { c.data.redact = {"ip", "phone", "ip"}; },
+     "data.redact[2] must be distinct from data.redact[0] (got \"ip\")"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rules, ValidateRule, ::testing::ValuesIn(kRules),
@@ -820,3 +829,24 @@ TEST(Validate, TrainFileOnlyRequiredForTraining) {
 }
 
 }  // namespace
+
+TEST(RunConfigRedact, DefaultEmptyReadWriteAndValidTypes) {
+  EXPECT_TRUE(fm::default_run_config().data.redact.empty());
+  EXPECT_EQ(fm::to_json(fm::default_run_config())["data"]["redact"], json::array());
+  const RunConfig c = fm::run_config_from_json(
+      json::parse(R"({"data": {"train": "t.csv", "redact": ["email", "credit_card"]}})"));
+  EXPECT_EQ(c.data.redact, (std::vector<std::string>{"email", "credit_card"}));
+  EXPECT_EQ(fm::to_json(c)["data"]["redact"], json::parse(R"(["email", "credit_card"])"));
+  EXPECT_EQ(fm::run_config_from_json(fm::to_json(c)).data.redact, c.data.redact);
+  EXPECT_EQ(from_json_error(json::parse(R"({"data": {"redact": "all"}})")),
+            "data.redact: expected an array of strings, got string \"all\"");
+  RunConfig every = valid_config();
+  for (const auto& names :
+       {std::vector<std::string>{"all"}, {"url", "email", "credit_card", "ip", "phone"}, {}}) {
+    every.data.redact = names;
+    EXPECT_NO_THROW(fm::validate(every));
+  }
+  RunConfig overridden = valid_config();
+  fm::apply_overrides(overridden, {"data.redact=[\"ip\",\"url\"]"});
+  EXPECT_EQ(overridden.data.redact, (std::vector<std::string>{"ip", "url"}));
+}
