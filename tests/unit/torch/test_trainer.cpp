@@ -130,6 +130,32 @@ TEST_F(TrainerTest, CounterfactualTokenFairnessSeesTheDecisiveToken) {
   EXPECT_LT(find("ctf_mean_abs_delta", "noise", "lamp\u2192door"), 0.1);
 }
 
+TEST_F(TrainerTest, RedactionCountsInManifestAndNoPiiInVocabulary) {
+  {
+    std::ofstream out((dir_ / "pii.csv").string());
+    out << "text,label\n";
+    for (int i = 0; i < 60; ++i) {
+      out << (i % 2 ? "zebra mail jane.doe@example.com now,pos\n"
+                    : "apple card 4111 1111 1111 1111 today,neg\n");
+    }
+  }
+  TrainJob job;
+  job.config = toy_config("pii");
+  job.config.data.train = (dir_ / "pii.csv").string();
+  job.config.data.validation.clear();
+  job.config.data.validation_split = 0;
+  job.config.data.redact = {"all"};
+  job.config.training.epochs = 1;
+  run_train(job);
+  const auto manifest = nlohmann::json::parse(read_file((dir_ / "pii/manifest.json").string()));
+  EXPECT_EQ(manifest["redaction"]["train"]["email"], 30);
+  EXPECT_EQ(manifest["redaction"]["train"]["credit_card"], 30);
+  const auto vocab = read_file((dir_ / "pii/tokenizer.json").string());
+  for (const char* secret : {"jane", "doe", "example", "4111"}) {
+    EXPECT_EQ(vocab.find(secret), std::string::npos) << secret;
+  }
+}
+
 TEST_F(TrainerTest, SameSeedOneThreadGivesIdenticalWeights) {
   TrainJob a, b, c;
   a.config = toy_config("a");
