@@ -38,9 +38,10 @@ fi
 # When both OpenBLAS builds are installed (python3-numpy pulls in the pthread one), Debian's
 # alternatives prefer the pthread build; its threads then fight LibTorch's OpenMP threads for the
 # cores (measured here: a quickstart epoch 1.5 s instead of 0.5 s). Point BLAS/LAPACK at the OpenMP
-# build; `fm-train --version` shows which one a binary loads.
+# build (LibTorch links libopenblas.so.0 as well as libblas/liblapack); `fm-train --version` shows
+# which one a binary loads.
 multiarch=$(gcc -print-multiarch)
-for lib in libblas.so.3 liblapack.so.3; do
+for lib in libopenblas.so.0 libblas.so.3 liblapack.so.3; do
   target=/usr/lib/$multiarch/openblas-openmp/$lib
   if [[ -e $target && $(readlink -f "/usr/lib/$multiarch/$lib") != "$(readlink -f "$target")" ]]; then
     echo "setup.sh: selecting $target" >&2
