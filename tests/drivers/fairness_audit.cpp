@@ -18,13 +18,9 @@
 
 #include "fm/error.h"
 #include "fm/fairness/audit.h"
+#include "fm/report/audit_report.h"
 
 namespace {
-
-template <typename T>
-nlohmann::json opt(const std::optional<T>& x) {
-  return x ? nlohmann::json(*x) : nlohmann::json(nullptr);
-}
 
 fm::AuditOptions read_options(const nlohmann::json& j) {
   fm::AuditOptions o;
@@ -65,19 +61,7 @@ nlohmann::json run(const nlohmann::json& in) {
   nlohmann::json out;
   out["metrics"] = nlohmann::json::array();
   for (const auto& m : r.metrics) {
-    out["metrics"].push_back({{"name", m.name},
-                              {"column", m.column},
-                              {"group", m.group},
-                              {"reference", m.reference},
-                              {"label", m.label},
-                              {"threshold", opt(m.threshold)},
-                              {"convention", m.convention},
-                              {"value", opt(m.value)},
-                              {"reason", m.reason},
-                              {"lower", opt(m.lower)},
-                              {"upper", opt(m.upper)},
-                              {"fair", opt(m.fair)},
-                              {"flags", m.flags}});
+    out["metrics"].push_back(fm::metric_value_to_json(m));
   }
   out["groups"] = nlohmann::json::array();
   for (const auto& g : r.groups) {
