@@ -26,6 +26,10 @@ const std::vector<std::pair<std::string, PadSide>> kPadSides = {{"pre", PadSide:
                                                                 {"post", PadSide::kPost}};
 const std::vector<std::string> kClassWeights = {"none", "balanced"};
 const std::vector<std::string> kStoppingMetrics = {"macro_f1", "accuracy", "weighted_f1", "loss"};
+const std::vector<std::string> kCalibrations = {"none", "temperature"};
+const std::vector<std::string> kAdversaryCriteria = {"equalized_odds", "demographic_parity"};
+const std::vector<std::string> kThresholdObjectives = {"none", "demographic_parity",
+                                                       "equalized_odds"};
 
 const char* pad_side_name(PadSide side) { return side == PadSide::kPre ? "pre" : "post"; }
 
@@ -82,6 +86,45 @@ void read_early_stopping(JsonObjectReader r, EarlyStoppingOptions& e) {
   r.finish();
 }
 
+void read_adversarial(JsonObjectReader r, AdversarialOptions& a) {
+  r.read("enabled", a.enabled);
+  r.read("alpha", a.alpha);
+  r.read("hidden_size", a.hidden_size);
+  r.read_enum("criterion", a.criterion, kAdversaryCriteria);
+  r.read("learning_rate", a.learning_rate);
+  r.finish();
+}
+
+void read_augmentation(JsonObjectReader r, AugmentationOptions& a) {
+  r.read("enabled", a.enabled);
+  r.read("categories", a.categories);
+  r.finish();
+}
+
+void read_thresholds(JsonObjectReader r, ThresholdOptions& t) {
+  r.read_enum("objective", t.objective, kThresholdObjectives);
+  r.read("positive_label", t.positive_label);
+  r.finish();
+}
+
+void read_fairness(JsonObjectReader r, FairnessOptions& f) {
+  r.read("group_column", f.group_column);
+  r.read("reweighing", f.reweighing);
+  read_augmentation(r.child("augmentation"), f.augmentation);
+  read_adversarial(r.child("adversarial"), f.adversarial);
+  read_thresholds(r.child("thresholds"), f.thresholds);
+  r.finish();
+}
+
+void read_privacy(JsonObjectReader r, PrivacyOptions& p) {
+  r.read("enabled", p.enabled);
+  r.read("noise_multiplier", p.noise_multiplier);
+  r.read("max_grad_norm", p.max_grad_norm);
+  r.read("delta", p.delta);
+  r.read("target_epsilon", p.target_epsilon);
+  r.finish();
+}
+
 void read_training(JsonObjectReader r, TrainOptions& t) {
   r.read("epochs", t.epochs);
   r.read("batch_size", t.batch_size);
@@ -93,6 +136,9 @@ void read_training(JsonObjectReader r, TrainOptions& t) {
   r.read("threads", t.threads);
   r.read("bucket_by_length", t.bucket_by_length);
   read_early_stopping(r.child("early_stopping"), t.early_stopping);
+  r.read_enum("calibrate", t.calibrate, kCalibrations);
+  read_fairness(r.child("fairness"), t.fairness);
+  read_privacy(r.child("privacy"), t.privacy);
   r.finish();
 }
 
@@ -174,6 +220,36 @@ void validate_model(const ModelOptions& m) {
   require_unit_interval("model.dropout", m.dropout);
 }
 
+void validate_fairness(const FairnessOptions& f, const DataOptions& d) {
+  const bool any = f.reweighing || f.augmentation.enabled || f.adversarial.enabled ||
+                   f.thresholds.objective != "none";
+  if (!f.group_column.empty() && std::find(d.group_columns.begin(), d.group_columns.end(),
+                                           f.group_column) == d.group_columns.end()) {
+    invalid("training.fairness.group_column", "one of data.group_columns", show(f.group_column));
+  }
+  if (any && f.group_column.empty() && !(f.augmentation.enabled && !f.reweighing &&
+                                         !f.adversarial.enabled &&
+                                         f.thresholds.objective == "none")) {
+    // Counterfactual augmentation alone works from the text; every other mitigation needs groups.
+    invalid("training.fairness.group_column", "set (one of data.group_columns) when a mitigation "
+            "that uses groups is enabled", show(f.group_column));
+  }
+  require_non_negative("training.fairness.adversarial.alpha", f.adversarial.alpha);
+  require_at_least("training.fairness.adversarial.hidden_size", f.adversarial.hidden_size, 0);
+  require_positive("training.fairness.adversarial.learning_rate", f.adversarial.learning_rate);
+  require_one_of("training.fairness.adversarial.criterion", f.adversarial.criterion,
+                 kAdversaryCriteria);
+  require_one_of("training.fairness.thresholds.objective", f.thresholds.objective,
+                 kThresholdObjectives);
+}
+
+void validate_privacy(const PrivacyOptions& p) {
+  require_positive("training.privacy.noise_multiplier", p.noise_multiplier);
+  require_positive("training.privacy.max_grad_norm", p.max_grad_norm);
+  if (!(p.delta > 0 && p.delta < 1)) invalid("training.privacy.delta", "in (0, 1)", show(p.delta));
+  if (p.target_epsilon) require_positive("training.privacy.target_epsilon", *p.target_epsilon);
+}
+
 void validate_training(const TrainOptions& t) {
   require_at_least("training.epochs", t.epochs, 1);
   require_at_least("training.batch_size", t.batch_size, 1);
@@ -185,6 +261,8 @@ void validate_training(const TrainOptions& t) {
   require_one_of("training.early_stopping.metric", t.early_stopping.metric, kStoppingMetrics);
   require_at_least("training.early_stopping.patience", t.early_stopping.patience, 0);
   require_non_negative("training.early_stopping.min_delta", t.early_stopping.min_delta);
+  require_one_of("training.calibrate", t.calibrate, kCalibrations);
+  validate_privacy(t.privacy);
 }
 
 }  // namespace
@@ -236,7 +314,28 @@ json to_json(const RunConfig& config) {
                     {{"metric", es.metric},
                      {"patience", es.patience},
                      {"min_delta", es.min_delta},
-                     {"restore_best", es.restore_best}}}};
+                     {"restore_best", es.restore_best}}},
+                   {"calibrate", tr.calibrate}};
+  const FairnessOptions& f = tr.fairness;
+  j["training"]["fairness"] = {
+      {"group_column", f.group_column},
+      {"reweighing", f.reweighing},
+      {"augmentation",
+       {{"enabled", f.augmentation.enabled}, {"categories", f.augmentation.categories}}},
+      {"adversarial",
+       {{"enabled", f.adversarial.enabled},
+        {"alpha", f.adversarial.alpha},
+        {"hidden_size", f.adversarial.hidden_size},
+        {"criterion", f.adversarial.criterion},
+        {"learning_rate", f.adversarial.learning_rate}}},
+      {"thresholds",
+       {{"objective", f.thresholds.objective}, {"positive_label", f.thresholds.positive_label}}}};
+  const PrivacyOptions& pr = tr.privacy;
+  j["training"]["privacy"] = {{"enabled", pr.enabled},
+                              {"noise_multiplier", pr.noise_multiplier},
+                              {"max_grad_norm", pr.max_grad_norm},
+                              {"delta", pr.delta},
+                              {"target_epsilon", optional_to_json(pr.target_epsilon)}};
   j["output"] = {{"dir", config.output.dir}};
   return j;
 }
@@ -275,6 +374,7 @@ void validate(const RunConfig& config, bool for_training) {
   validate_padding(config.padding);
   validate_model(config.model);
   validate_training(config.training);
+  validate_fairness(config.training.fairness, config.data);
   require_non_empty("output.dir", config.output.dir);
 }
 

@@ -297,9 +297,10 @@ TEST(RunConfigJson, ToJsonWritesEveryFieldUnderItsName) {
             (std::vector<std::string>{"bidirectional", "dropout", "embedding_dim", "hidden_size",
                                       "num_layers"}));
   EXPECT_EQ(keys_of(j["training"]),
-            (std::vector<std::string>{"batch_size", "bucket_by_length", "class_weight",
-                                      "clip_grad_norm", "early_stopping", "epochs", "learning_rate",
-                                      "seed", "threads", "weight_decay"}));
+            (std::vector<std::string>{"batch_size", "bucket_by_length", "calibrate", "class_weight",
+                                      "clip_grad_norm", "early_stopping", "epochs", "fairness",
+                                      "learning_rate", "privacy", "seed", "threads",
+                                      "weight_decay"}));
   EXPECT_EQ(keys_of(j["training"]["early_stopping"]),
             (std::vector<std::string>{"metric", "min_delta", "patience", "restore_best"}));
   EXPECT_EQ(keys_of(j["output"]), (std::vector<std::string>{"dir"}));
@@ -379,7 +380,8 @@ TEST(RunConfigUnknownKeys, ListsValidKeysWithoutCloseMatch) {
   EXPECT_EQ(from_json_error(json::parse(R"({"training": {"momentum": 0.9}})")),
             "training.momentum: unknown key (valid keys: \"epochs\", \"batch_size\", "
             "\"learning_rate\", \"weight_decay\", \"clip_grad_norm\", \"class_weight\", \"seed\", "
-            "\"threads\", \"bucket_by_length\", \"early_stopping\")");
+            "\"threads\", \"bucket_by_length\", \"early_stopping\", \"calibrate\", \"fairness\", "
+            "\"privacy\")");
   EXPECT_EQ(from_json_error(json::parse(R"({"output": {"zzz": 1}})")),
             "output.zzz: unknown key (valid keys: \"dir\")");
 }
