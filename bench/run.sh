@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# One command for the "performance on real data" benchmarks: fetches the SpamAssassin CSVs,
-# builds fm-train/fm-eval if needed, then runs fmkit and its peers in the same run with the same
-# settings and threads, and writes a markdown table of every figure with its ratio to the peer.
+# One command for the "performance on real data" benchmarks: fetches the SpamAssassin CSVs, builds
+# what it runs if needed, then runs fmkit and its peers in the same run with the same settings and
+# threads, and writes a markdown table of every figure with its ratio to the peer.
 #
 #   bench/run.sh [--quick] [--threads N] [--epochs N] [--build-dir DIR] [--out FILE]
 #
-# --quick: 1 epoch on a 256/128-row subset with maxlen 64, to check that the script works; it
-# writes runs/bench-quick/results.md unless --out is given. Otherwise the output is
-# bench/results.md and the work files go to runs/bench/.
+# --quick: 1 epoch on a 256/128-row subset with maxlen 64, a 100k-row audit with 200 resamples,
+# to check that the script works; it writes runs/bench-quick/results.md unless --out is given.
+# Otherwise the output is bench/results.md and the work files go to runs/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     --epochs) epochs="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -32,10 +32,17 @@ done
 py=/usr/bin/python3
 config=configs/spamassassin.json
 maxlen=$($py -c "import json; print(json.load(open('$config'))['padding']['maxlen'])")
+audit_rows=1000000
+audit_groups=20
+audit_resamples=1000
+tok_repeat=3
 if [[ $quick -eq 1 ]]; then
   work=runs/bench-quick
   epochs=1
   maxlen=64
+  audit_rows=100000
+  audit_resamples=200
+  tok_repeat=1
   out=${out:-$work/results.md}
 else
   work=runs/bench
@@ -43,13 +50,20 @@ else
 fi
 rm -rf "$work"
 mkdir -p "$work"
+# Every tool gets the same thread count (OpenMP/BLAS pools included).
+export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
 
 # Build only what the benchmark runs.
-if [[ ! -x "$build_dir/bin/fm-train" || ! -x "$build_dir/bin/fm-eval" ]]; then
+targets=(fm-train fm-eval fm-audit tokenizer_bench sgemm_bench)
+missing=0
+for t in "${targets[@]}"; do [[ -x "$build_dir/bin/$t" ]] || missing=1; done
+if [[ $missing -eq 1 ]]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
-  ninja -C "$build_dir" fm-train fm-eval
+  ninja -C "$build_dir" "${targets[@]}"
 fi
 bin=$build_dir/bin
+# Wall seconds and peak RSS (KiB) of a whole command: timed CMD... writes "%M %e" to FILE.
+timed() { local file=$1; shift; /usr/bin/time -f '%M %e' -o "$file" "$@"; }
 
 scripts/fetch-spamassassin.sh
 train=data/spamassassin/train.csv
@@ -62,27 +76,54 @@ if [[ $quick -eq 1 ]]; then
   test=$work/test.csv
 fi
 
-read -r emb hid layers batch lr num_words dropout < <($py -c "
+read -r emb hid layers bidir batch lr num_words dropout < <($py -c "
 import json; c = json.load(open('$config'))
 m, t = c['model'], c['training']
-print(m['embedding_dim'], m['hidden_size'], m['num_layers'], t['batch_size'], t['learning_rate'],
-      c['tokenizer']['num_words'], m['dropout'])")
-echo "bench: threads=$threads epochs=$epochs maxlen=$maxlen E=$emb H=$hid layers=$layers batch=$batch" >&2
+print(m['embedding_dim'], m['hidden_size'], m['num_layers'], int(m.get('bidirectional', False)),
+      t['batch_size'], t['learning_rate'], c['tokenizer']['num_words'], m['dropout'])")
+echo "bench: threads=$threads epochs=$epochs maxlen=$maxlen E=$emb H=$hid layers=$layers" \
+  "bidirectional=$bidir batch=$batch" >&2
 
 # 1. fm-train (and its peak RSS).
 echo "bench: fm-train" >&2
-/usr/bin/time -f '%M %e' -o "$work/fm-train.time" \
+timed "$work/fm-train.time" \
   "$bin/fm-train" --config "$config" --output "$work/fmkit" --log-level warn \
   --set "data.train=$train" --set "data.test=$test" --set "training.threads=$threads" \
   --set "training.epochs=$epochs" --set "padding.maxlen=$maxlen" >"$work/fm-train.log"
 
-# 2. fm-eval on the test split: whole command (start-up, reading, tokenizing, inference).
-echo "bench: fm-eval" >&2
-/usr/bin/time -f '%M %e' -o "$work/fm-eval.time" \
-  "$bin/fm-eval" --run "$work/fmkit" --data "$test" --format json --threads "$threads" \
-  >"$work/fm-eval.json"
+# 2. sgemm rate at the LSTM's recurrent shape [batch x (E + H)] x [(E + H) x 4H], same threads.
+echo "bench: sgemm at the LSTM shape" >&2
+"$bin/sgemm_bench" --batch "$batch" --input "$emb" --hidden "$hid" --threads "$threads" \
+  --repeat "$([[ $quick -eq 1 ]] && echo 2 || echo 7)" --json >"$work/sgemm.json"
 
-# 3. PyTorch peer, both length-aware variants.
+# 3. fm-eval on the test split: whole command (start-up, reading, tokenizing, inference); then
+# 10 checkpoints in one call vs 10 calls.
+echo "bench: fm-eval" >&2
+timed "$work/fm-eval.time" \
+  "$bin/fm-eval" --run "$work/fmkit" --data "$test" --format json --threads "$threads" \
+  --log-level warn >"$work/fm-eval.json"
+runs=()
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  mkdir -p "$work/checkpoints/run-$k"
+  cp "$work"/fmkit/{manifest.json,config.json,tokenizer.json,labels.json,model.pt} \
+    "$work/checkpoints/run-$k/"
+  runs+=(--run "$work/checkpoints/run-$k")
+done
+echo "bench: fm-eval, 10 checkpoints in one call" >&2
+timed "$work/fm-eval-10-one.time" \
+  "$bin/fm-eval" "${runs[@]}" --data "$test" --format json --threads "$threads" \
+  --log-level warn >"$work/fm-eval-10.json"
+echo "bench: fm-eval, 10 checkpoints in 10 calls" >&2
+start=$(date +%s.%N)
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  "$bin/fm-eval" --run "$work/checkpoints/run-$k" --data "$test" --format json \
+    --threads "$threads" --log-level warn >/dev/null
+done
+end=$(date +%s.%N)
+$py -c "print(0, float('$end') - float('$start'))" >"$work/fm-eval-10-separate.time"
+rm -rf "$work/checkpoints"
+
+# 4. PyTorch peer, both length-aware variants.
 peer_args=(--train "$train" --test "$test" --epochs "$epochs" --maxlen "$maxlen"
            --embedding-dim "$emb" --hidden-size "$hid" --num-layers "$layers" --batch-size "$batch"
            --learning-rate "$lr" --num-words "$num_words" --dropout "$dropout"
@@ -92,12 +133,28 @@ $py bench/peer_pytorch.py "${peer_args[@]}" >"$work/pytorch-gather.json"
 echo "bench: PyTorch peer (packed)" >&2
 $py bench/peer_pytorch.py "${peer_args[@]}" --packed >"$work/pytorch-packed.json"
 
-# 4. Keras tokenizer + padding on the training CSV.
+# 5. Tokenizer + padding on the training CSV: Keras vs fmkit (one thread each; same matrix).
 echo "bench: Keras tokenizer" >&2
 $py bench/peer_keras_tokenizer.py --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
-  --json >"$work/keras-tokenizer.json"
+  --repeat "$tok_repeat" --json >"$work/keras-tokenizer.json"
+echo "bench: fmkit tokenizer" >&2
+"$bin/tokenizer_bench" --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
+  --repeat "$((tok_repeat * 3))" --json >"$work/fmkit-tokenizer.json"
 
-# 5. fastText, when installed (apt-get install fasttext).
+# 6. fm-audit on a generated predictions CSV vs a vectorised numpy bootstrap of the same rates.
+echo "bench: fm-audit ($audit_rows rows x $audit_groups groups x $audit_resamples resamples)" >&2
+$py bench/peer_numpy_bootstrap.py --generate "$work/audit-predictions.csv" --rows "$audit_rows" \
+  --groups "$audit_groups"
+timed "$work/fm-audit.time" \
+  "$bin/fm-audit" --predictions "$work/audit-predictions.csv" --group-column group \
+  --positive spam --bootstrap "$audit_resamples" --set "threads=$threads" --format json \
+  --output "$work/fm-audit.json" --log-level warn
+echo "bench: numpy bootstrap peer" >&2
+$py bench/peer_numpy_bootstrap.py --predictions "$work/audit-predictions.csv" \
+  --group-column group --positive spam --bootstrap "$audit_resamples" --json \
+  >"$work/numpy-bootstrap.json"
+
+# 7. fastText (apt-get install fasttext), same threads, -wordNgrams 2.
 if command -v fasttext >/dev/null; then
   echo "bench: fastText" >&2
   for split in train test; do
@@ -114,6 +171,7 @@ for r in csv.DictReader(open(sys.argv[1], encoding='utf-8', newline='')):
     -verbose 0
   fasttext predict "$work/fasttext.bin" "$work/fasttext-test.txt" >"$work/fasttext-pred.txt"
   end=$(date +%s.%N)
+  rm -f "$work/fasttext.bin" "$work/fasttext.vec"  # ≈ 0.8 GB of bigram buckets
   $py -c "
 import json, sys
 from sklearn.metrics import f1_score
@@ -126,87 +184,9 @@ else
   echo "bench: fasttext not installed (apt-get install fasttext): skipped" >&2
 fi
 
-$py - "$work" "$out" "$threads" "$epochs" "$maxlen" "$quick" "$bin" \
-  "$emb" "$hid" "$layers" "$batch" "$train" "$test" <<'PY'
-import json, os, platform, subprocess, sys
-work, out, threads, epochs, maxlen, quick, bin_dir, emb, hid, layers, batch, train, test = sys.argv[1:]
-
-def load(name):
-    path = os.path.join(work, name)
-    return json.load(open(path)) if os.path.exists(path) else None
-
-def cpu_model():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-def ratio(a, b):
-    return "%.2f×" % (a / b) if a and b else "–"
-
-epochs_log = [json.loads(l) for l in open(os.path.join(work, "fmkit", "metrics.jsonl")) if l.strip()]
-manifest = json.load(open(os.path.join(work, "fmkit", "manifest.json")))
-fm_tps = sum(e["tokens_per_second"] for e in epochs_log) / len(epochs_log)
-fm_f1 = manifest["test"]["macro_f1"]
-rss_kb, train_wall = open(os.path.join(work, "fm-train.time")).read().split()
-eval_rss_kb, eval_wall = open(os.path.join(work, "fm-eval.time")).read().split()
-n_test = sum(1 for _ in open(test, encoding="utf-8")) - 1
-fm_eval_eps = n_test / float(eval_wall)
-gather, packed = load("pytorch-gather.json"), load("pytorch-packed.json")
-keras, fasttext = load("keras-tokenizer.json"), load("fasttext.json")
-version = subprocess.run([os.path.join(bin_dir, "fm-train"), "--version"], capture_output=True,
-                         text=True).stdout.strip()
-version = "; ".join(" ".join(line.split()) for line in version.splitlines())
-best_peer = max(gather["tokens_per_second"], packed["tokens_per_second"])
-
-rows = [
-    ("Training, non-pad tokens/s (mean over epochs)", "%.0f" % fm_tps,
-     "PyTorch gather %.0f" % gather["tokens_per_second"], ratio(fm_tps, gather["tokens_per_second"])),
-    ("", "", "PyTorch packed %.0f" % packed["tokens_per_second"],
-     ratio(fm_tps, packed["tokens_per_second"])),
-    ("Test macro-F1", "%.4f" % fm_f1, "PyTorch gather %.4f" % gather["test_macro_f1"],
-     ratio(fm_f1, gather["test_macro_f1"])),
-    ("", "", "PyTorch packed %.4f" % packed["test_macro_f1"], ratio(fm_f1, packed["test_macro_f1"])),
-]
-if fasttext:
-    rows.append(("", "", "fastText -wordNgrams 2: %.4f (%.1f s)" % (fasttext["test_macro_f1"],
-                 fasttext["seconds"]), ratio(fm_f1, fasttext["test_macro_f1"])))
-else:
-    rows.append(("", "", "fastText: not installed", "–"))
-rows += [
-    ("Evaluation, test examples/s", "%.0f (whole fm-eval command)" % fm_eval_eps,
-     "PyTorch gather %.0f (inference loop only)" % gather["eval_examples_per_second"],
-     ratio(fm_eval_eps, gather["eval_examples_per_second"])),
-    ("Tokenizer + padding, MB/s (train split)", "not measured yet",
-     "Keras %.2f (%.2f MB in %.2f s)" % (keras["megabytes_per_second"], keras["megabytes"],
-                                        keras["seconds"]), "–"),
-    ("fm-train peak RSS", "%.0f MiB (%.0f s wall)" % (int(rss_kb) / 1024, float(train_wall)),
-     "", ""),
-]
-
-lines = ["# Benchmark results" + (" (--quick: 1 epoch, subset; not a measurement)" if quick == "1" else ""),
-         "",
-         "Written by `bench/run.sh%s`." % (" --quick" if quick == "1" else ""),
-         "",
-         "| | |", "|---|---|",
-         "| machine | %s CPU(s), %s |" % (os.cpu_count(), cpu_model()),
-         "| load average at the end | %s |" % " ".join(open("/proc/loadavg").read().split()[:3]),
-         "| threads (every tool) | %s |" % threads,
-         "| fmkit | %s |" % version,
-         "| PyTorch (peer) | %s |" % gather["torch_version"],
-         "| keras_preprocessing | %s |" % keras["version"],
-         "| data | `%s` (%d rows), `%s` (%d rows) |" % (train, gather["train_rows"], test, n_test),
-         "| model | maxlen %s, E = %s, H = %s, %s layer(s), batch %s, %s epoch(s) |"
-         % (maxlen, emb, hid, layers, batch, epochs),
-         "",
-         "| figure | fmkit | peer (same run) | fmkit / peer |", "|---|---:|---|---:|"]
-lines += ["| %s | %s | %s | %s |" % r for r in rows]
-lines += ["",
-          "fm-train holds out 10 %% of the training rows for validation (early stopping) and tests "
-          "the best epoch; the PyTorch peer trains on all training rows for the given epochs. "
-          "Best PyTorch variant: %.0f tokens/s." % best_peer, ""]
-os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-open(out, "w").write("\n".join(lines))
-print("\n".join(lines))
-PY
+$py bench/summarize.py --work "$work" --out "$out" --threads "$threads" --epochs "$epochs" \
+  --maxlen "$maxlen" --quick "$quick" --bin "$bin" --embedding-dim "$emb" --hidden-size "$hid" \
+  --num-layers "$layers" --bidirectional "$bidir" --batch-size "$batch" --train "$train" \
+  --test "$test" --audit-rows "$audit_rows" --audit-groups "$audit_groups" \
+  --audit-resamples "$audit_resamples"
 echo "bench: wrote $out" >&2

@@ -98,6 +98,8 @@ void read_adversarial(JsonObjectReader r, AdversarialOptions& a) {
 void read_augmentation(JsonObjectReader r, AugmentationOptions& a) {
   r.read("enabled", a.enabled);
   r.read("categories", a.categories);
+  r.read("terms", a.terms);
+  r.read("max_copies", a.max_copies);
   r.finish();
 }
 
@@ -234,6 +236,7 @@ void validate_fairness(const FairnessOptions& f, const DataOptions& d) {
     invalid("training.fairness.group_column", "set (one of data.group_columns) when a mitigation "
             "that uses groups is enabled", show(f.group_column));
   }
+  require_at_least("training.fairness.augmentation.max_copies", f.augmentation.max_copies, 0);
   require_non_negative("training.fairness.adversarial.alpha", f.adversarial.alpha);
   require_at_least("training.fairness.adversarial.hidden_size", f.adversarial.hidden_size, 0);
   require_positive("training.fairness.adversarial.learning_rate", f.adversarial.learning_rate);
@@ -321,7 +324,10 @@ json to_json(const RunConfig& config) {
       {"group_column", f.group_column},
       {"reweighing", f.reweighing},
       {"augmentation",
-       {{"enabled", f.augmentation.enabled}, {"categories", f.augmentation.categories}}},
+       {{"enabled", f.augmentation.enabled},
+        {"categories", f.augmentation.categories},
+        {"terms", f.augmentation.terms},
+        {"max_copies", f.augmentation.max_copies}}},
       {"adversarial",
        {{"enabled", f.adversarial.enabled},
         {"alpha", f.adversarial.alpha},
@@ -375,6 +381,11 @@ void validate(const RunConfig& config, bool for_training) {
   validate_model(config.model);
   validate_training(config.training);
   validate_fairness(config.training.fairness, config.data);
+  if (config.training.privacy.enabled && config.training.fairness.adversarial.enabled) {
+    invalid("training.privacy.enabled",
+            "false when training.fairness.adversarial.enabled is true (the adversary's gradient "
+            "is not clipped per example)", "true");
+  }
   require_non_empty("output.dir", config.output.dir);
 }
 

@@ -38,8 +38,10 @@ EncodedDataset encode_dataset(const Dataset& data, const Tokenizer& tokenizer,
   out.offsets.reserve(data.examples.size() + 1);
   out.offsets.push_back(0);
   out.labels.reserve(data.examples.size());
+  std::vector<int64_t> seq;  // reused: one buffer for every text
   for (const auto& ex : data.examples) {
-    const auto seq = tokenizer.text_to_sequence(ex.text);
+    seq.clear();
+    tokenizer.append_sequence(ex.text, seq);
     const auto [first, count] = truncated_span(seq, padding.maxlen, padding.truncating);
     out.tokens.insert(out.tokens.end(), first, first + count);
     out.offsets.push_back(static_cast<int64_t>(out.tokens.size()));

@@ -1,6 +1,8 @@
 #include "fm/model/lstm_classifier.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
 
 #include <torch/torch.h>
@@ -65,6 +67,120 @@ std::vector<torch::Tensor> LstmClassifierImpl::layer_params(int64_t layer, bool 
 torch::Tensor LstmClassifierImpl::forward(const torch::Tensor& ids, const torch::Tensor& lengths,
                                           PadSide padding) {
   TORCH_CHECK(ids.dim() == 2, "LstmClassifier: ids must be [batch, steps]");
+  const bool packed_kernel = !reference_lstm_ && ids.device().is_cpu() &&
+                             embedding_->weight.scalar_type() == torch::kFloat;
+  return packed_kernel ? forward_packed(ids, lengths, padding, nullptr)
+                       : forward_reference(ids, lengths, padding);
+}
+
+torch::Tensor LstmClassifierImpl::forward_traced(const torch::Tensor& ids,
+                                                 const torch::Tensor& lengths, PadSide padding,
+                                                 ForwardTrace& trace) {
+  TORCH_CHECK(ids.dim() == 2 && ids.device().is_cpu() &&
+                  embedding_->weight.scalar_type() == torch::kFloat,
+              "LstmClassifier::forward_traced: float32 CPU model and [batch, steps] ids only");
+  return forward_packed(ids, lengths, padding, &trace);
+}
+
+torch::Tensor LstmClassifierImpl::forward_packed(const torch::Tensor& ids,
+                                                 const torch::Tensor& lengths, PadSide padding,
+                                                 ForwardTrace* trace) {
+  const int64_t batch = ids.size(0);
+  const int64_t steps = ids.size(1);
+  auto ids_cpu = ids.to(torch::kLong).contiguous();
+  auto len_t = lengths.to(torch::kCPU, torch::kLong).contiguous();
+  const int64_t* len_p = len_t.data_ptr<int64_t>();
+  const int64_t* id_p = ids_cpu.data_ptr<int64_t>();
+  // A row of length 0 reads one padding token, as in the reference path.
+  std::vector<int64_t> len(static_cast<std::size_t>(batch));
+  for (int64_t b = 0; b < batch; ++b) {
+    len[static_cast<std::size_t>(b)] = std::clamp<int64_t>(len_p[b], 1, std::max<int64_t>(steps, 1));
+  }
+  std::vector<int64_t> order(static_cast<std::size_t>(batch));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return len[static_cast<std::size_t>(a)] > len[static_cast<std::size_t>(b)];
+  });
+  std::vector<int64_t> sorted_len(static_cast<std::size_t>(batch));
+  for (int64_t r = 0; r < batch; ++r) {
+    sorted_len[static_cast<std::size_t>(r)] = len[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])];
+  }
+  const auto layout = PackedLayout::from_sorted_lengths(sorted_len);
+  const int64_t total = layout.total;
+
+  // Packed token ids (step-major), the row of each sequence's last step, and for the backward
+  // direction the involution that reverses every sequence within its length.
+  auto packed_ids = torch::empty({total}, torch::kLong);
+  auto row_sequence = torch::empty({total}, torch::kLong);
+  auto last = torch::empty({batch}, torch::kLong);
+  auto reverse = torch::empty({options_.bidirectional ? total : 0}, torch::kLong);
+  {
+    int64_t* pid = packed_ids.data_ptr<int64_t>();
+    int64_t* seq = row_sequence.data_ptr<int64_t>();
+    int64_t* lst = last.data_ptr<int64_t>();
+    int64_t* rev = options_.bidirectional ? reverse.data_ptr<int64_t>() : nullptr;
+    for (int64_t r = 0; r < batch; ++r) {
+      const int64_t b = order[static_cast<std::size_t>(r)];
+      const int64_t n = sorted_len[static_cast<std::size_t>(r)];
+      const int64_t first = padding == PadSide::kPost ? 0 : steps - n;
+      for (int64_t t = 0; t < n; ++t) {
+        const int64_t row = layout.offsets[static_cast<std::size_t>(t)] + r;
+        pid[row] = id_p[b * steps + first + t];
+        seq[row] = r;
+        if (rev) rev[row] = layout.offsets[static_cast<std::size_t>(n - 1 - t)] + r;
+      }
+      lst[r] = layout.offsets[static_cast<std::size_t>(n - 1)] + r;
+    }
+  }
+  auto emb = embedding_->forward(packed_ids);
+  const int64_t layers = options_.num_layers;
+  const double inter_dropout = layers > 1 ? options_.dropout : 0.0;
+  const bool train = is_training();
+  auto capture_for = [&](int64_t layer, bool rev) -> c10::intrusive_ptr<LstmCapture> {
+    if (!trace) return {};
+    auto c = c10::make_intrusive<LstmCapture>();
+    trace->captures.emplace_back(suffix(layer, rev), c);
+    return c;
+  };
+  auto run = [&](const torch::Tensor& in, int64_t layer, bool rev) {
+    auto p = layer_params(layer, rev);
+    return lstm_packed(in, layout, p[0], p[1], p[2], p[3], capture_for(layer, rev));
+  };
+  torch::Tensor in = emb;
+  torch::Tensor features;
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    auto fwd = run(in, layer, false);
+    torch::Tensor bwd_reversed;
+    if (options_.bidirectional) bwd_reversed = run(in.index_select(0, reverse), layer, true);
+    if (layer + 1 == layers) {
+      features = options_.bidirectional
+                     ? torch::cat({fwd.index_select(0, last), bwd_reversed.index_select(0, last)}, 1)
+                     : fwd.index_select(0, last);
+    } else {
+      in = options_.bidirectional ? torch::cat({fwd, bwd_reversed.index_select(0, reverse)}, 1)
+                                  : fwd;
+      if (train && inter_dropout > 0) in = torch::dropout(in, inter_dropout, true);
+    }
+  }
+  features = dropout_->forward(features);
+  auto logits_sorted = fc_->forward(features);
+  auto order_t = torch::from_blob(order.data(), {batch}, torch::kLong).clone();
+  auto unsort = torch::empty_like(order_t);
+  unsort.index_put_({order_t}, torch::arange(batch, torch::kLong));
+  if (trace) {
+    trace->layout = layout;
+    trace->order = order_t;
+    trace->packed_ids = packed_ids;
+    trace->row_sequence = row_sequence;
+    trace->embedded = emb;
+    trace->features = features;
+  }
+  return logits_sorted.index_select(0, unsort);
+}
+
+torch::Tensor LstmClassifierImpl::forward_reference(const torch::Tensor& ids,
+                                                    const torch::Tensor& lengths,
+                                                    PadSide padding) {
   const auto device = ids.device();
   auto len_cpu = lengths.to(torch::kCPU, torch::kLong).clamp(1, std::max<int64_t>(ids.size(1), 1));
   const int64_t max_len = len_cpu.max().item<int64_t>();

@@ -9,6 +9,7 @@
 #include "fm/error.h"
 #include "fm/fairness/identity_terms.h"
 #include "fm/log.h"
+#include "fm/runs/postprocess.h"
 #include "fm/runs/predict.h"
 #include "fm/runs/run_directory.h"
 #include "fm/runs/runtime.h"
@@ -98,7 +99,11 @@ void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Prediction
   }
   const auto encoded = encode_dataset(cf_data, run.tokenizer, run.config.padding, {});
   LstmClassifier model = run.model;
-  const auto cf_pred = predict(model, encoded);
+  auto cf_pred = predict(model, encoded);
+  // Post-processed like the originals: each counterfactual keeps its row's group and coin.
+  std::vector<std::size_t> origin;
+  for (const auto& cf : cfs) origin.push_back(cf.row);
+  apply_postprocess(run.postprocess, run.labels, data, origin, cf_pred);
 
   struct Acc {
     double delta = 0, flips = 0, n = 0;
@@ -149,12 +154,17 @@ AuditData audit_data_from_run(const RunAuditInput& input, const std::string& pos
   spec.group_columns =
       input.group_columns.empty() ? run.config.data.group_columns : input.group_columns;
   spec.id_column = run.config.data.id_column;
+  const auto audited_columns = spec.group_columns;
+  // The run's per-group thresholds need their column even when it is not audited.
+  add_postprocess_column(run.postprocess, spec.group_columns);
   auto data = read_dataset(input.data, spec);
   // The model only ever saw redacted texts; auditing raw ones would measure another input.
   RedactionCounts redacted;
   redact_dataset(data, Redactor::from_config(run.config.data.redact), redacted);
   const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
-  const auto pred = predict(run.model, encoded);
+  auto pred = predict(run.model, encoded);
+  // The same post-processed predictions as fm-eval's, so that a mitigation shows in the audit.
+  apply_postprocess(run.postprocess, run.labels, data, pred);
 
   AuditData out;
   out.classes = run.labels;
@@ -166,10 +176,10 @@ AuditData audit_data_from_run(const RunAuditInput& input, const std::string& pos
   for (std::size_t r = 0; r < n; ++r) {
     for (std::size_t c = 0; c < k; ++c) out.scores[c][r] = pred.probabilities[r * k + c];
   }
-  out.group_columns = spec.group_columns;
-  out.group_codes.assign(spec.group_columns.size(), std::vector<int32_t>(n));
-  out.group_values.resize(spec.group_columns.size());
-  for (std::size_t g = 0; g < spec.group_columns.size(); ++g) {
+  out.group_columns = audited_columns;
+  out.group_codes.assign(audited_columns.size(), std::vector<int32_t>(n));
+  out.group_values.resize(audited_columns.size());
+  for (std::size_t g = 0; g < audited_columns.size(); ++g) {
     std::unordered_map<std::string, int32_t> codes;
     for (std::size_t r = 0; r < n; ++r) {
       const auto& v = data.examples[r].groups[g];

@@ -1,5 +1,6 @@
 #include "fm/runs/evaluate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -20,6 +21,18 @@
 namespace fm {
 namespace fs = std::filesystem;
 
+namespace {
+
+/// Class of the binary Brier score: the thresholds' positive label when configured, else the
+/// second label.
+int64_t calibration_positive(const LoadedRun& run) {
+  const auto& label = run.config.training.fairness.thresholds.positive_label;
+  const auto it = std::find(run.labels.begin(), run.labels.end(), label);
+  return label.empty() || it == run.labels.end() ? -1 : it - run.labels.begin();
+}
+
+}  // namespace
+
 RunEvaluation evaluate_run(LoadedRun& run, const Dataset& data, int64_t batch_size) {
   const auto start = std::chrono::steady_clock::now();
   RunEvaluation eval;
@@ -27,6 +40,9 @@ RunEvaluation evaluate_run(LoadedRun& run, const Dataset& data, int64_t batch_si
   eval.data_path = data.path;
   const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
   eval.predictions = predict(run.model, encoded, batch_size);
+  eval.postprocess = apply_postprocess(run.postprocess, run.labels, data, eval.predictions);
+  eval.calibration = calibration_report(eval.predictions.probabilities, run.labels, encoded.labels,
+                                        calibration_positive(run));
   std::vector<std::string> y_true, y_pred;
   y_true.reserve(data.examples.size());
   y_pred.reserve(data.examples.size());
@@ -78,7 +94,9 @@ nlohmann::json evaluation_to_json(const RunEvaluation& eval) {
           {"examples", eval.report.total},
           {"loss", eval.mean_loss},
           {"seconds", eval.seconds},
-          {"report", report_to_json(eval.report)}};
+          {"report", report_to_json(eval.report)},
+          {"calibration", calibration_to_json(eval.calibration)},
+          {"postprocess", postprocess_applied_to_json(eval.postprocess)}};
 }
 
 std::string format_evaluations(const std::vector<RunEvaluation>& evals, const std::string& format,
@@ -97,11 +115,16 @@ std::string format_evaluations(const std::vector<RunEvaluation>& evals, const st
     if (format == "markdown") {
       out += "## `" + e.run_dir + "` on `" + e.data_path + "`\n\n" + stats + "\n\n";
       out += format_report_markdown(e.report, digits);
+      out += "\n" + format_calibration_markdown(e.calibration, digits,
+                                                temperature_note(e.postprocess));
+      if (!e.postprocess.objective.empty()) out += "\n" + thresholds_note(e.postprocess) + "\n";
     } else {
       if (i > 0) out += "\n";
       out += "run: " + e.run_dir + "\ndata: " + e.data_path + " (" + stats + ")\n\n";
       out += format_report_text(e.report, digits);
       out += "\n" + format_confusion_text(e.report.confusion);
+      out += "\n" + format_calibration_text(e.calibration, digits, temperature_note(e.postprocess));
+      if (!e.postprocess.objective.empty()) out += thresholds_note(e.postprocess) + "\n";
     }
   }
   return out;

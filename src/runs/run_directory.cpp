@@ -123,6 +123,7 @@ LoadedRun load_run(const std::string& dir) {
                              static_cast<int64_t>(run.labels.size()));
   load_state_dict(*run.model, (fs::path(dir) / RunFiles::kModel).string());
   run.model->eval();
+  run.postprocess = read_postprocess(dir);
   return run;
 }
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <functional>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <utility>
@@ -11,16 +11,84 @@
 #include "fm/error.h"
 #include "fm/text/unicode.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define FM_TOKENIZER_SSE2 1
+#else
+#define FM_TOKENIZER_SSE2 0
+#endif
+
 namespace fm {
 namespace {
 
 using OrderedJson = nlohmann::ordered_json;
 
-constexpr size_t kNoToken = std::numeric_limits<size_t>::max();
+uint64_t load64(const unsigned char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+uint64_t load32(const unsigned char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+__extension__ typedef unsigned __int128 Uint128;  // GCC/Clang: one 64x64 -> 128-bit multiply
+uint64_t mix(uint64_t a, uint64_t b) {
+  const Uint128 r = static_cast<Uint128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
 
-uint64_t hash_word(std::string_view word) { return std::hash<std::string_view>{}(word); }
+constexpr uint64_t kHash0 = 0xa0761d6478bd642full;
+constexpr uint64_t kHash1 = 0xe7037ed1a0b428dbull;
+constexpr uint64_t kHash2 = 0x8ebc6af09c88c6e3ull;
+
+__attribute__((noinline)) uint64_t hash_long_word(const unsigned char* p, size_t n) {
+  uint64_t seed = kHash0;
+  size_t i = n;
+  while (i > 16) {
+    seed = mix(load64(p) ^ kHash1, load64(p + 8) ^ seed);
+    p += 16;
+    i -= 16;
+  }
+  return mix(kHash1 ^ n, mix(load64(p + i - 16) ^ kHash1, load64(p + i - 8) ^ seed) ^ kHash2);
+}
+
+// A wyhash-style hash (never stored: only this process's tables use it). Words are short, so
+// up to 16 bytes take two overlapping loads and one multiply, reading no byte outside the word.
+inline uint64_t hash_word(std::string_view word) {
+  const auto* p = reinterpret_cast<const unsigned char*>(word.data());
+  const size_t n = word.size();
+  if (n > 16) return hash_long_word(p, n);
+  uint64_t a = 0, b = 0;
+  if (n >= 4) {
+    const size_t q = (n >> 3) << 2;
+    a = (load32(p) << 32) | load32(p + q);
+    b = (load32(p + n - 4) << 32) | load32(p + n - 4 - q);
+  } else if (n > 0) {
+    a = (uint64_t{p[0]} << 16) | (uint64_t{p[n >> 1]} << 8) | p[n - 1];
+  }
+  return mix(kHash1 ^ n, mix(a ^ kHash1, b ^ kHash0) ^ kHash2);
+}
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// a == b, without a library call for the short words that dominate text.
+inline bool same_word(const std::string& a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const auto* x = reinterpret_cast<const unsigned char*>(a.data());
+  const auto* y = reinterpret_cast<const unsigned char*>(b.data());
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return load64(x) == load64(y) && load64(x + n - 8) == load64(y + n - 8);
+  }
+  if (n >= 4) return load32(x) == load32(y) && load32(x + n - 4) == load32(y + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
 
 // True when text[begin, end) is the well-formed encoding of `cp` (an ill-formed sequence decodes
 // to U+FFFD, which must then be written out instead of the original bytes).
@@ -28,50 +96,41 @@ bool decoded_verbatim(std::string_view text, size_t begin, size_t end, char32_t 
   return cp != kReplacementCharacter || text.substr(begin, end - begin) == "\xEF\xBF\xBD";
 }
 
-// Builds tokens either as a view into the input (while nothing has been changed) or in a scratch
-// buffer (once lowercasing or U+FFFD replacement altered a byte), so unchanged text costs no copy.
-class TokenBuilder {
+// A word being built: its (lowercased) bytes, in a buffer with kSlack bytes of room past the end so
+// the vectorised loop can store 16 bytes at a time. Cleared after each word, so it stays small.
+class WordBuffer {
  public:
-  explicit TokenBuilder(std::string_view text) : text_(text) {}
-
-  void keep(size_t begin, size_t end) {
-    if (copying_) {
-      buffer_.append(text_.data() + begin, end - begin);
-    } else if (start_ == kNoToken) {
-      start_ = begin;
+  static constexpr size_t kSlack = 16;
+  WordBuffer() : buffer_(64, '\0') {}
+  // Room for `extra` more bytes plus the slack.
+  char* reserve(size_t extra) {
+    if (size_ + extra + kSlack > buffer_.size()) buffer_.resize(2 * (size_ + extra + kSlack));
+    return buffer_.data() + size_;
+  }
+  void push(char c) { *reserve(1) = c, ++size_; }
+  void grow(size_t n) { size_ += n; }
+  void append_code_point(char32_t cp) {
+    char* out = reserve(4);
+    if (cp < 0x80) {
+      out[0] = static_cast<char>(cp);
+      size_ += 1;
+      return;
     }
-  }
-  void keep_changed_ascii(size_t pos, char c) {
-    start_copying(pos);
-    buffer_.push_back(c);
-  }
-  void keep_code_point(size_t pos, char32_t cp) {
-    start_copying(pos);
-    append_utf8(buffer_, cp);
+    std::string utf8;
+    append_utf8(utf8, cp);
+    std::memcpy(out, utf8.data(), utf8.size());
+    size_ += utf8.size();
   }
   template <typename Emit>
-  void flush(size_t end, Emit& emit) {
-    if (copying_) {
-      if (!buffer_.empty()) emit(std::string_view(buffer_));
-      buffer_.clear();
-      copying_ = false;
-    } else if (start_ != kNoToken) {
-      emit(text_.substr(start_, end - start_));
-    }
-    start_ = kNoToken;
+  void flush(Emit& emit) {
+    if (size_ == 0) return;
+    emit(std::string_view(buffer_.data(), size_));
+    size_ = 0;
   }
 
  private:
-  void start_copying(size_t pos) {
-    if (copying_) return;
-    if (start_ != kNoToken) buffer_.assign(text_.data() + start_, pos - start_);
-    copying_ = true;
-  }
-
-  std::string_view text_;
   std::string buffer_;
-  size_t start_ = kNoToken;
-  bool copying_ = false;
+  size_t size_ = 0;
 };
 
 [[noreturn]] void json_error(const std::string& path, const std::string& what) {
@@ -108,6 +167,49 @@ std::string dump(const OrderedJson& value) {
 }
 
 }  // namespace
+
+void Tokenizer::WordTable::reset(size_t expected) {
+  size_t capacity = 16;
+  while (capacity < 2 * expected + 1) capacity *= 2;
+  slots_.assign(capacity, Slot{});
+  mask_ = capacity - 1;
+  size_ = 0;
+}
+
+void Tokenizer::WordTable::place(uint64_t h, uint32_t id) {
+  uint64_t pos = h & mask_;
+  while (slots_[pos].id != 0) pos = (pos + 1) & mask_;
+  slots_[pos] = Slot{static_cast<uint32_t>(h >> 32), id};
+}
+
+template <typename Same>
+uint32_t Tokenizer::WordTable::find(uint64_t h, Same&& same) const {
+  if (size_ == 0) return 0;
+  const auto tag = static_cast<uint32_t>(h >> 32);
+  uint64_t pos = h & mask_;
+  while (true) {
+    const Slot slot = slots_[pos];
+    if (slot.id == 0) return 0;
+    if (slot.tag == tag && same(slot.id)) return slot.id;
+    pos = (pos + 1) & mask_;
+  }
+}
+
+template <typename HashOf>
+void Tokenizer::WordTable::insert(uint64_t h, uint32_t id, HashOf&& hash_of) {
+  if (2 * (size_ + 1) > slots_.size()) {
+    const size_t size = size_;
+    std::vector<Slot> old;
+    old.swap(slots_);
+    reset(2 * size + 1);
+    for (const Slot& slot : old) {
+      if (slot.id != 0) place(hash_of(slot.id), slot.id);
+    }
+    size_ = size;
+  }
+  place(h, id);
+  ++size_;
+}
 
 Tokenizer::Tokenizer(TokenizerOptions options) : options_(std::move(options)) {
   if (options_.num_words && *options_.num_words < 0) {
@@ -157,6 +259,13 @@ void Tokenizer::build_tables() {
                                          : kKeepByte;
   }
   for (int b = 128; b < 256; ++b) byte_class_[b] = kNonAsciiByte;
+  // The vectorised word loop copies ASCII letters and digits without looking them up: valid when
+  // none of them is a separator (and upper case letters just become lower case ones).
+  simd_alnum_ = true;
+  for (int b = 0; b < 128; ++b) {
+    const bool alnum = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+    if (alnum && ascii_separator_[b]) simd_alnum_ = false;
+  }
 }
 
 bool Tokenizer::is_separator(char32_t cp) const {
@@ -176,50 +285,98 @@ void Tokenizer::for_each_token(std::string_view text, Emit&& emit) const {
     return;
   }
   // With a one-code-point separator, Keras' "replace each filter by split, then split" is the same
-  // as cutting at every filter or separator code point.
-  TokenBuilder token(text);
+  // as cutting at every filter or separator code point. Each word's bytes are lowercased into a
+  // small buffer and emitted at the next separator.
+  WordBuffer word;
   const size_t n = text.size();
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const char* data = text.data();
   size_t i = 0;
   char32_t lowered[2];
   while (i < n) {
-    const size_t run = i;
-    while (i < n && byte_class_[bytes[i]] == kKeepByte) ++i;
-    if (i > run) token.keep(run, i);
-    if (i == n) break;
-    const unsigned char b = bytes[i];
-    if (byte_class_[b] == kSeparatorByte) {
-      token.flush(i, emit);
-      ++i;
-      continue;
+#if FM_TOKENIZER_SSE2
+    // 16 bytes at a time: copy (lowercased) the leading run of ASCII letters and digits, which
+    // simd_alnum_ says are plain word bytes under these options.
+    if (simd_alnum_) {
+      while (i + 16 <= n) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+        // x in [lo, lo + width) <=> (x - lo - 128) < width - 128 as signed bytes.
+        const __m128i upper = _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8('A' + 128 - 256)),
+                                             _mm_set1_epi8(26 - 128));
+        const __m128i letter = _mm_cmplt_epi8(
+            _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a' + 128 - 256)),
+            _mm_set1_epi8(26 - 128));
+        const __m128i digit = _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8('0' + 128 - 256)),
+                                             _mm_set1_epi8(10 - 128));
+        const auto plain =
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
+        const __m128i out =
+            options_.lower ? _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20))) : v;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(word.reserve(16)), out);
+        if (plain == 0xFFFF) {
+          word.grow(16);
+          i += 16;
+          continue;
+        }
+        const auto run = static_cast<size_t>(__builtin_ctz(~plain));
+        word.grow(run);
+        i += run;
+        break;
+      }
+      if (i == n) break;
     }
-    if (byte_class_[b] == kChangedByte) {
-      token.keep_changed_ascii(i, ascii_output_[b]);
-      ++i;
-      continue;
+#endif
+    const auto b = static_cast<unsigned char>(data[i]);
+    switch (byte_class_[b]) {
+      case kKeepByte:
+        word.push(static_cast<char>(b));
+        ++i;
+        continue;
+      case kSeparatorByte:
+        word.flush(emit);
+        // Runs of separators (", ", "-----", "=====") are common: skip them here, runs of one
+        // repeated byte 16 at a time.
+        ++i;
+        while (i < n && byte_class_[static_cast<unsigned char>(data[i])] == kSeparatorByte) {
+#if FM_TOKENIZER_SSE2
+          if (data[i] == data[i - 1] && i + 16 <= n) {
+            while (i + 16 <= n) {
+              const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+              const auto same = static_cast<unsigned>(
+                  _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(data[i - 1]))));
+              if (same != 0xFFFF) {
+                i += static_cast<size_t>(__builtin_ctz(~same));
+                break;
+              }
+              i += 16;
+            }
+            continue;
+          }
+#endif
+          ++i;
+        }
+        continue;
+      case kChangedByte:
+        word.push(ascii_output_[b]);
+        ++i;
+        continue;
+      default:
+        break;
     }
+    // A non-ASCII code point (an ill-formed sequence reads as U+FFFD).
     const size_t begin = i;
     const char32_t cp = decode_utf8(text, i);
     size_t count = 1;
     lowered[0] = cp;
     if (options_.lower) count = lower_code_point(text, begin, i, cp, lowered);
-    if (count == 1 && lowered[0] == cp && decoded_verbatim(text, begin, i, cp)) {
-      if (is_separator(cp)) {
-        token.flush(begin, emit);
-      } else {
-        token.keep(begin, i);
-      }
-      continue;
-    }
     for (size_t k = 0; k < count; ++k) {
       if (is_separator(lowered[k])) {
-        token.flush(begin, emit);
+        word.flush(emit);
       } else {
-        token.keep_code_point(begin, lowered[k]);
+        word.append_code_point(lowered[k]);
       }
     }
   }
-  token.flush(n, emit);
+  word.flush(emit);
 }
 
 template <typename Emit>
@@ -295,29 +452,36 @@ void Tokenizer::for_each_char(std::string_view text, Emit&& emit) const {
   }
 }
 
+size_t Tokenizer::find_word(std::string_view word) const {
+  const uint32_t id =
+      word_pos_.find(hash_word(word), [&](uint32_t i) { return same_word(words_[i - 1], word); });
+  return id == 0 ? words_.size() : id - 1;
+}
+
+uint32_t Tokenizer::add_word(std::string_view word, uint64_t h) {
+  if (words_.size() >= std::numeric_limits<uint32_t>::max() - 1) {
+    throw DataError("tokenizer: more than 2^32 - 2 distinct words");
+  }
+  words_.emplace_back(word);
+  stats_.emplace_back();
+  const auto id = static_cast<uint32_t>(words_.size());
+  word_pos_.insert(h, id, [&](uint32_t i) { return hash_word(words_[i - 1]); });
+  return id;
+}
+
 void Tokenizer::fit_on_texts(const std::vector<std::string>& texts) {
-  std::vector<int64_t> last_doc(words_.size(), -1);
-  std::string key;
+  for (WordStats& s : stats_) s.last_doc = -1;
   for (const std::string& text : texts) {
     const int64_t doc = document_count_++;
     auto count_word = [&](std::string_view word) {
-      key.assign(word.data(), word.size());
-      auto it = word_pos_.find(key);
-      size_t pos = 0;
-      if (it == word_pos_.end()) {
-        pos = words_.size();
-        word_pos_.emplace(key, pos);
-        words_.push_back(key);
-        counts_.push_back(0);
-        docs_.push_back(0);
-        last_doc.push_back(-1);
-      } else {
-        pos = it->second;
-      }
-      ++counts_[pos];
-      if (last_doc[pos] != doc) {
-        last_doc[pos] = doc;
-        ++docs_[pos];
+      const uint64_t h = hash_word(word);
+      uint32_t id = word_pos_.find(h, [&](uint32_t i) { return same_word(words_[i - 1], word); });
+      if (id == 0) id = add_word(word, h);
+      WordStats& stats = stats_[id - 1];
+      ++stats.count;
+      if (stats.last_doc != doc) {
+        stats.last_doc = doc;
+        ++stats.docs;
       }
     };
     for_each_token(text, count_word);
@@ -326,10 +490,26 @@ void Tokenizer::fit_on_texts(const std::vector<std::string>& texts) {
 }
 
 void Tokenizer::rebuild_index() {
+  // Descending count, ties in first-seen order (Python's stable sort). Counts are at most the
+  // number of tokens seen, so a counting sort (stable, linear) usually applies.
   std::vector<size_t> order(words_.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return counts_[a] > counts_[b]; });
+  int64_t max_count = 0;
+  for (const WordStats& stats : stats_) max_count = std::max(max_count, stats.count);
+  if (max_count >= 0 && static_cast<uint64_t>(max_count) <= 8 * words_.size() + 4096) {
+    std::vector<size_t> start(static_cast<size_t>(max_count) + 2, 0);
+    for (const WordStats& stats : stats_) {
+      ++start[static_cast<size_t>(max_count - std::max<int64_t>(stats.count, 0)) + 1];
+    }
+    for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
+    for (size_t pos = 0; pos < words_.size(); ++pos) {
+      order[start[static_cast<size_t>(max_count - std::max<int64_t>(stats_[pos].count, 0))]++] =
+          pos;
+    }
+  } else {
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return stats_[a].count > stats_[b].count; });
+  }
   // Keras: word_index = dict(zip([oov] + sorted words, 1..)); when the OOV token is also a fitted
   // word, the later position wins and index 1 stays unused.
   word_index_.clear();
@@ -348,28 +528,16 @@ void Tokenizer::rebuild_lookup() {
     auto it = word_index_.find(*options_.oov_token);
     if (it != word_index_.end()) oov_index_ = it->second;
   }
-  size_t capacity = 16;
-  while (capacity < 2 * word_index_.size() + 1) capacity *= 2;
-  slots_.assign(capacity, Slot{});
-  slot_mask_ = capacity - 1;
+  index_table_.reset(word_index_.size());
+  auto hash_of = [&](uint32_t index) { return hash_word(index_word_[index]); };
   for (const auto& [word, index] : word_index_) {
-    const uint64_t h = hash_word(word);
-    uint64_t pos = h & slot_mask_;
-    while (slots_[pos].index != 0) pos = (pos + 1) & slot_mask_;
-    slots_[pos] = Slot{h, index};
+    index_table_.insert(hash_word(word), static_cast<uint32_t>(index), hash_of);
   }
 }
 
 int64_t Tokenizer::lookup(std::string_view word) const {
-  if (slots_.empty()) return 0;
-  const uint64_t h = hash_word(word);
-  uint64_t pos = h & slot_mask_;
-  while (true) {
-    const Slot& slot = slots_[pos];
-    if (slot.index == 0) return 0;
-    if (slot.hash == h && index_word_[static_cast<size_t>(slot.index)] == word) return slot.index;
-    pos = (pos + 1) & slot_mask_;
-  }
+  return index_table_.find(hash_word(word),
+                           [&](uint32_t index) { return same_word(index_word_[index], word); });
 }
 
 std::vector<std::string> Tokenizer::split_text(std::string_view text) const {
@@ -418,13 +586,13 @@ int64_t Tokenizer::vocab_size() const {
 }
 
 int64_t Tokenizer::word_count(std::string_view word) const {
-  auto it = word_pos_.find(std::string(word));
-  return it == word_pos_.end() ? 0 : counts_[it->second];
+  const size_t pos = find_word(word);
+  return pos == words_.size() ? 0 : stats_[pos].count;
 }
 
 int64_t Tokenizer::word_doc_count(std::string_view word) const {
-  auto it = word_pos_.find(std::string(word));
-  return it == word_pos_.end() ? 0 : docs_[it->second];
+  const size_t pos = find_word(word);
+  return pos == words_.size() ? 0 : stats_[pos].docs;
 }
 
 std::string Tokenizer::to_json() const {
@@ -432,11 +600,11 @@ std::string Tokenizer::to_json() const {
   OrderedJson word_docs = OrderedJson::object();
   OrderedJson index_docs = OrderedJson::object();
   for (size_t pos = 0; pos < words_.size(); ++pos) {
-    word_counts[words_[pos]] = counts_[pos];
-    if (docs_[pos] == 0) continue;
-    word_docs[words_[pos]] = docs_[pos];
+    word_counts[words_[pos]] = stats_[pos].count;
+    if (stats_[pos].docs == 0) continue;
+    word_docs[words_[pos]] = stats_[pos].docs;
     auto it = word_index_.find(words_[pos]);
-    if (it != word_index_.end()) index_docs[std::to_string(it->second)] = docs_[pos];
+    if (it != word_index_.end()) index_docs[std::to_string(it->second)] = stats_[pos].docs;
   }
   OrderedJson word_index = OrderedJson::object();
   OrderedJson index_word = OrderedJson::object();
@@ -532,19 +700,24 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
   for (const auto& item : word_counts.items()) {
     const int64_t count = as_int(item.value(), "config.word_counts." + item.key());
     if (count < 1) json_error("config.word_counts." + item.key(), "expected a count >= 1");
-    tokenizer.word_pos_.emplace(item.key(), tokenizer.words_.size());
-    tokenizer.words_.push_back(item.key());
-    tokenizer.counts_.push_back(count);
-    tokenizer.docs_.push_back(0);
+    // A repeated key keeps its first position (as the first insertion of a map would).
+    const std::string& word = item.key();
+    if (tokenizer.find_word(word) == tokenizer.words_.size()) {
+      tokenizer.add_word(word, hash_word(word));
+    } else {
+      tokenizer.words_.push_back(word);
+      tokenizer.stats_.emplace_back();
+    }
+    tokenizer.stats_.back().count = count;
   }
   const OrderedJson word_docs = parse_embedded_object(config, "word_docs");
   for (const auto& item : word_docs.items()) {
     const std::string path = "config.word_docs." + item.key();
     const int64_t docs = as_int(item.value(), path);
-    auto it = tokenizer.word_pos_.find(item.key());
-    if (it == tokenizer.word_pos_.end()) json_error(path, "word is missing from word_counts");
+    const size_t pos = tokenizer.find_word(item.key());
+    if (pos == tokenizer.words_.size()) json_error(path, "word is missing from word_counts");
     if (docs < 0) json_error(path, "expected a count >= 0");
-    tokenizer.docs_[it->second] = docs;
+    tokenizer.stats_[pos].docs = docs;
   }
   const OrderedJson index_docs = parse_embedded_object(config, "index_docs");
   for (const auto& item : index_docs.items()) {

@@ -24,6 +24,8 @@
 #include "fm/runs/run_directory.h"
 #include "fm/runs/runtime.h"
 #include "fm/text/redact.h"
+#include "fm/train/dp_sgd.h"
+#include "fm/train/mitigation.h"
 #include "fm/version.h"
 
 namespace fm {
@@ -61,7 +63,8 @@ nlohmann::json epoch_json(const EpochMetrics& m) {
           {"val_macro_f1", optional_json(m.val_macro_f1)},
           {"val_weighted_f1", optional_json(m.val_weighted_f1)},
           {"seconds", m.seconds},
-          {"tokens_per_second", m.tokens_per_second}};
+          {"tokens_per_second", m.tokens_per_second},
+          {"epsilon", optional_json(m.epsilon)}};
 }
 
 EpochMetrics epoch_from_json(const nlohmann::json& j) {
@@ -78,6 +81,7 @@ EpochMetrics epoch_from_json(const nlohmann::json& j) {
   m.val_weighted_f1 = opt("val_weighted_f1");
   m.seconds = j.value("seconds", 0.0);
   m.tokens_per_second = j.value("tokens_per_second", 0.0);
+  m.epsilon = opt("epsilon");
   return m;
 }
 
@@ -264,8 +268,11 @@ TrainResult run_train(const TrainJob& job) {
     valid = std::move(parts.second);
     has_valid = !valid.examples.empty();
   }
+  BiasMitigation fairness(tc.fairness, cfg.data.group_columns);
+  fairness.augment(train, cfg.tokenizer, tc.seed);  // the training split only, before the tokenizer
   const auto labels = collect_labels(train);
   const auto num_classes = static_cast<int64_t>(labels.size());
+  check_postprocess_config(cfg, has_valid, labels);  // fail before training, not after
 
   // Created only once the data is known to be good: a bad input leaves no directory behind.
   ensure_directory(run_dir);
@@ -301,14 +308,18 @@ TrainResult run_train(const TrainJob& job) {
                         " threads");
 
   LstmClassifier model(cfg.model, tokenizer.vocab_size(), num_classes);
+  fairness.prepare(train, num_classes);
   torch::optim::Adam optim(model->parameters(), torch::optim::AdamOptions(tc.learning_rate)
                                                     .weight_decay(tc.weight_decay));
   if (job.resume) {
     state = load_checkpoint(run_dir, model, optim);
+    fairness.load(path_in(run_dir, RunFiles::kCheckpointDir));
     log::info("train", "resuming " + run_dir + " after epoch " +
                            std::to_string(state.epochs_completed));
   }
   const auto weights = class_weights(train_enc, num_classes, tc.class_weight);
+  PrivateTraining dp(tc.privacy, train_enc.size(), tc.batch_size, tc.epochs);
+  dp.resume(state.epochs_completed);
   const auto& es = tc.early_stopping;
   const auto model_path = path_in(run_dir, RunFiles::kModel);
   bool stopped_early = false;
@@ -316,28 +327,40 @@ TrainResult run_train(const TrainJob& job) {
   for (int64_t epoch = state.epochs_completed + 1; epoch <= tc.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     model->train();
-    const auto batches = plan_batches(train_enc, tc.batch_size, /*shuffle=*/true,
-                                      tc.bucket_by_length, tc.seed + static_cast<uint64_t>(epoch));
+    const auto batches =
+        dp.enabled() ? dp.epoch_batches(epoch, tc.seed)
+                     : plan_batches(train_enc, tc.batch_size, /*shuffle=*/true,
+                                    tc.bucket_by_length, tc.seed + static_cast<uint64_t>(epoch));
     ProgressBar bar(epoch, tc.epochs, batches.size());
     double loss_sum = 0.0;
     int64_t seen = 0;
     for (std::size_t b = 0; b < batches.size(); ++b) {
       if (interrupt_requested()) {
         // The checkpoint holds the weights as they are now; --resume repeats this epoch.
+        fairness.save(path_in(run_dir, RunFiles::kCheckpointDir));
         save_checkpoint(run_dir, model, optim, state);
         throw Interrupted("interrupted in epoch " + std::to_string(epoch) +
                           "; checkpoint saved in " + path_in(run_dir, RunFiles::kCheckpointDir) +
                           " (continue with --resume)");
       }
       auto batch = make_batch(train_enc, batches[b]);
+      if (dp.enabled()) {
+        // Clipped per-example gradients + noise replace the batch gradient (and its clipping).
+        const auto row_w = batch.rows.empty() ? torch::Tensor()
+                                              : fairness.example_weights(batch, weights);
+        const auto stats = dp.gradient(model, batch, row_w.defined() ? torch::Tensor() : weights,
+                                       row_w);
+        optim.step();
+        loss_sum += stats.loss_sum;
+        seen += stats.rows;
+        bar.update(b + 1, seen ? loss_sum / static_cast<double>(seen) : 0.0);
+        continue;
+      }
       optim.zero_grad();
       auto logits = model->forward(batch.ids, batch.lengths);
-      auto loss = weights.defined()
-                      ? torch::nn::functional::cross_entropy(
-                            logits, batch.labels,
-                            torch::nn::functional::CrossEntropyFuncOptions().weight(weights))
-                      : torch::nn::functional::cross_entropy(logits, batch.labels);
-      loss.backward();
+      // Class weights × reweighing weights; the adversary (when on) sets debiased gradients.
+      auto loss = fairness.loss(logits, batch, weights);
+      fairness.backward(model, loss, logits, batch);
       if (tc.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), tc.clip_grad_norm);
       optim.step();
       const auto n = static_cast<int64_t>(batch.rows.size());
@@ -350,6 +373,10 @@ TrainResult run_train(const TrainJob& job) {
     m.train_loss = seen ? loss_sum / static_cast<double>(seen) : 0.0;
     const double train_seconds = seconds_since(epoch_start);
     m.tokens_per_second = static_cast<double>(train_enc.total_tokens()) / train_seconds;
+    if (dp.enabled()) {
+      dp.end_epoch();
+      m.epsilon = dp.epsilon();
+    }
     if (has_valid) {
       const auto pred = predict(model, valid_enc);
       std::vector<int> y_true(valid_enc.labels.begin(), valid_enc.labels.end());
@@ -380,13 +407,15 @@ TrainResult run_train(const TrainJob& job) {
     std::string metrics_text;
     for (const auto& h : state.history) metrics_text += epoch_json(h).dump() + "\n";
     write_file_atomic(path_in(run_dir, RunFiles::kMetrics), metrics_text);
+    fairness.save(path_in(run_dir, RunFiles::kCheckpointDir));
     save_checkpoint(run_dir, model, optim, state);
     log::info("train", "epoch " + std::to_string(epoch) + "/" + std::to_string(tc.epochs) +
                            ": loss " + fmt_opt(m.train_loss) + ", val loss " + fmt_opt(m.val_loss) +
                            ", val accuracy " + fmt_opt(m.val_accuracy) + ", val macro-F1 " +
                            fmt_opt(m.val_macro_f1) + (improved ? " *" : "") + " (" +
                            fmt_opt(m.seconds) + " s, " +
-                           std::to_string(static_cast<int64_t>(m.tokens_per_second)) + " tok/s)");
+                           std::to_string(static_cast<int64_t>(m.tokens_per_second)) + " tok/s" +
+                           (m.epsilon ? ", epsilon " + fmt_opt(m.epsilon) : std::string()) + ")");
     if (has_valid && es.patience > 0 && state.bad_epochs >= es.patience) {
       log::info("train", "early stopping: no " + es.metric + " improvement for " +
                              std::to_string(es.patience) + " epochs (best epoch " +
@@ -401,6 +430,8 @@ TrainResult run_train(const TrainJob& job) {
     save_state_dict(*model, model_path);
     state.best_epoch = state.epochs_completed;
   }
+  // Temperature and per-group thresholds fitted on validation (postprocess.json); used from here on.
+  const auto post = fit_run_postprocess(cfg, valid, valid_enc, labels, model, run_dir);
 
   TrainResult result;
   result.run_dir = run_dir;
@@ -442,8 +473,9 @@ TrainResult run_train(const TrainJob& job) {
       {"epochs_completed", state.epochs_completed},
       {"best_epoch", state.best_epoch},
       {"stopped_early", stopped_early},
-      {"privacy", nullptr},
+      {"privacy", dp.manifest_json()},
       {"redaction", nullptr}};
+  if (fairness.active()) manifest["fairness"].update(fairness.manifest_json());
   if (!cfg.data.validation.empty()) {
     manifest["data"]["validation"] = data_entry(valid, cfg.data.validation);
   } else {
@@ -468,7 +500,7 @@ TrainResult run_train(const TrainJob& job) {
       redact_dataset(test, redactor, test_redacted);
       manifest["redaction"]["test"] = redaction_counts_to_json(test_redacted);
     }
-    LoadedRun loaded{run_dir, cfg, tokenizer, labels, model, {}};
+    LoadedRun loaded{run_dir, cfg, tokenizer, labels, model, {}, post};
     const auto eval = evaluate_run(loaded, test, 256);
     write_file_atomic(path_in(run_dir, "test_predictions.csv"),
                       predictions_csv(test, labels, eval.predictions));
@@ -479,6 +511,7 @@ TrainResult run_train(const TrainJob& job) {
     summary << "test: " << cfg.data.test << "\n\n" << format_report_text(eval.report, 4) << "\n"
             << format_confusion_text(eval.report.confusion);
   }
+  manifest["postprocess"] = postprocess_manifest_json(post);
   result.seconds = seconds_since(start);
   manifest["training_seconds"] = result.seconds;
   write_json_atomic(path_in(run_dir, RunFiles::kManifest), manifest);

@@ -13,10 +13,25 @@
 #include <memory>
 #include <vector>
 
+#include "fm/model/lstm_kernel.h"
 #include "fm/model/options.h"
 #include "fm/text/padding.h"
 
 namespace fm {
+
+/// What a forward pass leaves for per-example gradients (DP-SGD). Sequences are in the packed
+/// (length-sorted) order: sorted sequence r is batch row `order[r]`.
+struct ForwardTrace {
+  PackedLayout layout;
+  torch::Tensor order;            ///< [B] batch row of each sorted sequence
+  torch::Tensor packed_ids;       ///< [N] token id of each packed row
+  torch::Tensor row_sequence;     ///< [N] sorted sequence index of each packed row
+  torch::Tensor embedded;         ///< [N, E] embedding output (differentiable)
+  torch::Tensor features;         ///< [B, F] input of `fc` (after dropout), sorted order
+  /// One capture per LSTM layer and direction, with the parameter-name suffix it belongs to
+  /// ("_l0", "_l0_reverse", ...).
+  std::vector<std::pair<std::string, c10::intrusive_ptr<LstmCapture>>> captures;
+};
 
 /// Parameter names follow PyTorch (`embedding.weight`, `lstm.weight_ih_l0`, `lstm.bias_hh_l1_reverse`,
 /// `fc.weight`…), so a state dict loads into `nn.Embedding`/`nn.LSTM(batch_first=True)`/`nn.Linear`.
@@ -31,15 +46,28 @@ class LstmClassifierImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& lengths,
                         PadSide padding = PadSide::kPost);
 
+  /// forward() that also fills `trace` (CPU float32 only) for per-example gradients.
+  torch::Tensor forward_traced(const torch::Tensor& ids, const torch::Tensor& lengths,
+                               PadSide padding, ForwardTrace& trace);
+
+  /// Runs LibTorch's own LSTM (padded batch, autograd per step) instead of fmkit's packed kernel:
+  /// the path for non-CPU devices, kept selectable for tests and benchmarks.
+  void set_reference_lstm(bool on) { reference_lstm_ = on; }
+
+  /// The four PyTorch-named parameters of one layer and direction (w_ih, w_hh, b_ih, b_hh).
+  std::vector<torch::Tensor> layer_params(int64_t layer, bool reverse) const;
+
   const ModelOptions& options() const { return options_; }
   int64_t vocab_size() const { return vocab_size_; }
   int64_t num_classes() const { return num_classes_; }
 
  private:
-  /// The four PyTorch-named parameters of one layer and direction, looked up by name so that
-  /// moving the module to another device keeps working.
-  std::vector<torch::Tensor> layer_params(int64_t layer, bool reverse) const;
+  torch::Tensor forward_packed(const torch::Tensor& ids, const torch::Tensor& lengths,
+                               PadSide padding, ForwardTrace* trace);
+  torch::Tensor forward_reference(const torch::Tensor& ids, const torch::Tensor& lengths,
+                                  PadSide padding);
 
+  bool reference_lstm_ = false;
   ModelOptions options_;
   int64_t vocab_size_;
   int64_t num_classes_;

@@ -9,7 +9,9 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "fm/data/dataset.h"
+#include "fm/eval/calibration.h"
 #include "fm/eval/metrics.h"
+#include "fm/runs/postprocess.h"
 #include "fm/runs/predict.h"
 #include "fm/runs/run_directory.h"
 
@@ -40,12 +42,18 @@ struct RunEvaluation {
   std::string run_dir;
   std::string data_path;
   ClassificationReport report;
+  /// After the run's post-processing (temperature, per-group thresholds).
   Predictions predictions;
+  /// Calibration of the (post-processed) probabilities; always computed.
+  CalibrationReport calibration;
+  /// What the run's post-processing did (nothing for runs without postprocess.json).
+  PostProcessApplied postprocess;
   double mean_loss = 0.0;
   double seconds = 0.0;
 };
 
-/// Predicts `data` with `run` and builds the classification report (labels must be known to the run).
+/// Predicts `data` with `run`, applies the run's post-processing and builds the classification
+/// report and the calibration report (labels must be known to the run).
 RunEvaluation evaluate_run(LoadedRun& run, const Dataset& data, int64_t batch_size = 256);
 
 /// Predictions CSV: `id,y_true,y_pred,p_<class>...,<group columns>` (RFC 4180).

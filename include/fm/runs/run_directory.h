@@ -8,6 +8,9 @@
 ///   config.json      the resolved configuration
 ///   metrics.jsonl    one JSON object per epoch
 ///   manifest.json    versions, seed, data SHA-256s and counts, timings
+///   postprocess.json when training.calibrate or training.fairness.thresholds is set: the fitted
+///                    softmax temperature and per-group decision thresholds, with validation
+///                    numbers before/after (fm/runs/postprocess.h); applied by fm-eval / fm-audit
 ///   checkpoint/      last epoch's weights, optimizer and trainer state (for --resume)
 ///
 /// Every file is written to a temporary name and renamed.
@@ -20,6 +23,7 @@
 
 #include "fm/config/config.h"
 #include "fm/model/lstm_classifier.h"
+#include "fm/runs/postprocess.h"
 #include "fm/text/tokenizer.h"
 
 namespace fm {
@@ -32,6 +36,7 @@ struct RunFiles {
   static constexpr const char* kConfig = "config.json";
   static constexpr const char* kMetrics = "metrics.jsonl";
   static constexpr const char* kManifest = "manifest.json";
+  static constexpr const char* kPostprocess = kPostprocessFile;
   static constexpr const char* kCheckpointDir = "checkpoint";
 };
 
@@ -43,10 +48,12 @@ struct LoadedRun {
   std::vector<std::string> labels;
   LstmClassifier model{nullptr};
   nlohmann::json manifest;
+  /// Temperature and per-group thresholds from postprocess.json (empty when the run has none).
+  PostProcess postprocess;
 };
 
-/// Loads and checks a run directory (format version, files present, weights matching the config).
-/// Any problem throws fm::ModelError naming the file.
+/// Loads and checks a run directory (format version, files present, weights matching the config;
+/// postprocess.json when present). Any problem throws fm::ModelError naming the file.
 LoadedRun load_run(const std::string& dir);
 
 /// Saves `module`'s parameters and buffers as a PyTorch state dict (pickle), atomically.

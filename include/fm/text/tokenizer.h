@@ -93,15 +93,45 @@ class Tokenizer {
   static Tokenizer from_json(std::string_view json);
 
  private:
-  struct Slot {
-    uint64_t hash = 0;
-    int64_t index = 0;  // 0 = empty slot
+  /// Open-addressing hash set of words stored elsewhere (linear probing, load <= 1/2): each slot
+  /// holds the upper 32 bits of the word's hash and a 1-based id (0 = empty); the caller says which
+  /// word an id stands for. Lookups by string_view allocate nothing.
+  class WordTable {
+   public:
+    /// Empties the table and sizes it for `expected` ids.
+    void reset(size_t expected);
+    /// The id of the word with hash `h` for which `same(id)` is true, or 0.
+    template <typename Same>
+    uint32_t find(uint64_t h, Same&& same) const;
+    /// Adds `id` (>= 1, not present) under hash `h`; `hash_of(id)` rehashes stored ids on growth.
+    template <typename HashOf>
+    void insert(uint64_t h, uint32_t id, HashOf&& hash_of);
+    bool empty() const { return size_ == 0; }
+
+   private:
+    struct Slot {
+      uint32_t tag = 0;
+      uint32_t id = 0;
+    };
+    void place(uint64_t h, uint32_t id);
+    std::vector<Slot> slots_;
+    uint64_t mask_ = 0;
+    size_t size_ = 0;
+  };
+  // Per fitted word (parallel to words_): Keras' word_counts and word_docs, and the last document
+  // that counted it (for word_docs, during a fit).
+  struct WordStats {
+    int64_t count = 0;
+    int64_t docs = 0;
+    int64_t last_doc = -1;
   };
 
   void build_tables();
   void rebuild_index();
   void rebuild_lookup();
   int64_t lookup(std::string_view word) const;
+  size_t find_word(std::string_view word) const;  // position in words_, or words_.size()
+  uint32_t add_word(std::string_view word, uint64_t h);
   bool is_separator(char32_t cp) const;
   template <typename Emit>
   void for_each_token(std::string_view text, Emit&& emit) const;
@@ -112,17 +142,16 @@ class Tokenizer {
 
   TokenizerOptions options_;
   int64_t document_count_ = 0;
-  // Keras' word_counts OrderedDict: words_ in first-seen order; counts_ and docs_ run parallel.
+  // Keras' word_counts OrderedDict: words_ in first-seen order, stats_ parallel to it, word_pos_
+  // (id = position + 1) finds a word's position.
   std::vector<std::string> words_;
-  std::vector<int64_t> counts_;
-  std::vector<int64_t> docs_;
-  std::unordered_map<std::string, size_t> word_pos_;
+  std::vector<WordStats> stats_;
+  WordTable word_pos_;
   std::unordered_map<std::string, int64_t> word_index_;
   std::vector<std::string> index_word_;  // index_word_[i] is the word with index i; [0] is ""
   int64_t oov_index_ = 0;
-  // Open-addressing copy of word_index_ keyed by string_view, for the allocation-free hot path.
-  std::vector<Slot> slots_;
-  uint64_t slot_mask_ = 0;
+  // word_index_ for the allocation-free hot path (id = index; compared against index_word_).
+  WordTable index_table_;
   // ASCII byte → separator? (a filter or the one-byte split, after lowercasing) and kept byte.
   std::array<bool, 128> ascii_separator_{};
   // Byte → what the word splitter does with it (kKeepByte, kSeparatorByte, ...); lets the hot
@@ -136,6 +165,8 @@ class Tokenizer {
   std::vector<char32_t> non_ascii_filters_;  // sorted
   char32_t split_code_point_ = ' ';
   bool split_is_one_code_point_ = true;
+  // No ASCII letter or digit is a separator: the word loop may copy runs of them 16 at a time.
+  bool simd_alnum_ = false;
 };
 
 }  // namespace fm

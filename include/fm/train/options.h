@@ -42,6 +42,13 @@ struct AugmentationOptions {
   /// Identity-term categories whose terms are swapped (names of the audit's identity-term list);
   /// empty = every category.
   std::vector<std::string> categories;
+  /// Identity-term list, JSON `{"category": ["term", ...]}` (as fm-audit's counterfactual_terms);
+  /// "" = the built-in list (fm/fairness/identity_terms.h).
+  std::string terms;
+  /// Most copies per training example; an example with more candidates gets a seeded sample of
+  /// them (training.seed). 0 = no cap. 16 keeps every swap of one term of the built-in list
+  /// (its largest category has 12 terms).
+  int64_t max_copies = 16;
 };
 
 /// Post-processing per-group thresholds (Hardt et al. 2016), config "training.fairness.thresholds".

@@ -28,6 +28,7 @@ struct EpochMetrics {
   std::optional<double> val_loss, val_accuracy, val_macro_f1, val_weighted_f1;
   double seconds = 0.0;
   double tokens_per_second = 0.0;  ///< non-padding training tokens per second
+  std::optional<double> epsilon;   ///< DP-SGD: ε spent after this epoch (training.privacy)
 };
 
 /// Summary of a finished training job.
