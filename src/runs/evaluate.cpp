@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -38,6 +39,7 @@ RunEvaluation evaluate_run(LoadedRun& run, const Dataset& data, int64_t batch_si
   RunEvaluation eval;
   eval.run_dir = run.dir;
   eval.data_path = data.path;
+  eval.privacy = run.manifest.is_object() ? run.manifest.value("privacy", nlohmann::json()) : nullptr;
   const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
   eval.predictions = predict(run.model, encoded, batch_size);
   eval.postprocess = apply_postprocess(run.postprocess, run.labels, data, eval.predictions);
@@ -96,8 +98,33 @@ nlohmann::json evaluation_to_json(const RunEvaluation& eval) {
           {"seconds", eval.seconds},
           {"report", report_to_json(eval.report)},
           {"calibration", calibration_to_json(eval.calibration)},
-          {"postprocess", postprocess_applied_to_json(eval.postprocess)}};
+          {"postprocess", postprocess_applied_to_json(eval.postprocess)},
+          {"privacy", eval.privacy}};
 }
+
+namespace {
+
+/// "privacy: DP-SGD, epsilon 2.81 at delta 1e-05 (...)" or the absence of a guarantee.
+std::string privacy_note(const nlohmann::json& p) {
+  if (!p.is_object()) return "privacy: none (trained without DP-SGD)";
+  char buf[256];
+  const auto number = [&](const char* key) {
+    return p.contains(key) && p[key].is_number() ? p[key].get<double>() : std::nan("");
+  };
+  if (!p.contains("epsilon") || !p["epsilon"].is_number()) {
+    std::snprintf(buf, sizeof(buf), "privacy: DP-SGD, epsilon unbounded at delta %g", number("delta"));
+    return buf;
+  }
+  std::snprintf(buf, sizeof(buf),
+                "privacy: DP-SGD, epsilon %.4g at delta %g (noise multiplier %.4g, max grad norm "
+                "%g, sample rate %.4g, %lld steps; the model weights only)",
+                number("epsilon"), number("delta"), number("noise_multiplier"),
+                number("max_grad_norm"), number("sample_rate"),
+                static_cast<long long>(p.value("steps", int64_t{0})));
+  return buf;
+}
+
+}  // namespace
 
 std::string format_evaluations(const std::vector<RunEvaluation>& evals, const std::string& format,
                                int digits) {
@@ -118,6 +145,7 @@ std::string format_evaluations(const std::vector<RunEvaluation>& evals, const st
       out += "\n" + format_calibration_markdown(e.calibration, digits,
                                                 temperature_note(e.postprocess));
       if (!e.postprocess.objective.empty()) out += "\n" + thresholds_note(e.postprocess) + "\n";
+      out += "\n" + privacy_note(e.privacy) + "\n";
     } else {
       if (i > 0) out += "\n";
       out += "run: " + e.run_dir + "\ndata: " + e.data_path + " (" + stats + ")\n\n";
@@ -125,6 +153,7 @@ std::string format_evaluations(const std::vector<RunEvaluation>& evals, const st
       out += "\n" + format_confusion_text(e.report.confusion);
       out += "\n" + format_calibration_text(e.calibration, digits, temperature_note(e.postprocess));
       if (!e.postprocess.objective.empty()) out += thresholds_note(e.postprocess) + "\n";
+      out += privacy_note(e.privacy) + "\n";
     }
   }
   return out;

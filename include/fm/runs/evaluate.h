@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "fm/data/dataset.h"
 #include "fm/eval/calibration.h"
@@ -48,6 +48,8 @@ struct RunEvaluation {
   CalibrationReport calibration;
   /// What the run's post-processing did (nothing for runs without postprocess.json).
   PostProcessApplied postprocess;
+  /// The run's DP-SGD guarantee (manifest.json "privacy"); null when trained without DP-SGD.
+  nlohmann::json privacy;
   double mean_loss = 0.0;
   double seconds = 0.0;
 };
