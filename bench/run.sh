@@ -91,6 +91,13 @@ timed "$work/fm-train.time" \
   --set "data.train=$train" --set "data.test=$test" --set "training.threads=$threads" \
   --set "training.epochs=$epochs" --set "padding.maxlen=$maxlen" >"$work/fm-train.log"
 
+# 1b. DP-SGD: one private epoch against the plain epochs above (same data, model, threads).
+echo "bench: fm-train with DP-SGD (1 epoch)" >&2
+"$bin/fm-train" --config "$config" --output "$work/fmkit-dp" --log-level warn \
+  --set "data.train=$train" --set 'data.test=""' --set "training.threads=$threads" \
+  --set training.epochs=1 --set "padding.maxlen=$maxlen" --set training.privacy.enabled=true \
+  >"$work/fm-train-dp.log"
+
 # 2. sgemm rate at the LSTM's recurrent shape [batch x (E + H)] x [(E + H) x 4H], same threads.
 echo "bench: sgemm at the LSTM shape" >&2
 "$bin/sgemm_bench" --batch "$batch" --input "$emb" --hidden "$hid" --threads "$threads" \

@@ -75,6 +75,12 @@ def main():
          ratio(fm_tps, gather["tokens_per_second"])))
     add(("", "", "PyTorch packed %.0f" % packed["tokens_per_second"],
          ratio(fm_tps, packed["tokens_per_second"])))
+    dp_path = path("fmkit-dp/metrics.jsonl")
+    if os.path.exists(dp_path):
+        dp_tps = [json.loads(x) for x in open(dp_path) if x.strip()][0]["tokens_per_second"]
+        add(("   DP-SGD (vectorised per-example clipping + noise), tokens/s", "%.0f" % dp_tps,
+             "fm-train without DP: %.0f" % fm_tps,
+             "%.2f× slower (target ≤ 3×)" % (fm_tps / dp_tps)))
     add(("2. Compute efficiency: useful GFLOP/s ÷ sgemm GFLOP/s at [%d × %d] × [%d × %d]"
          % (a.batch_size, E + H, E + H, 4 * H),
          "%.1f GFLOP/s = %.0f %% of %.1f" % (fm_gflops, 100 * fm_gflops / peak, peak),
