@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "fm/error.h"
@@ -143,17 +145,103 @@ const OrderedJson& require(const OrderedJson& object, const char* key, const std
   return *it;
 }
 
-OrderedJson parse_embedded_object(const OrderedJson& config, const char* key) {
+/// One member of an embedded object, in document order.
+struct FlatItem {
+  std::string k;
+  OrderedJson v;
+  const std::string& key() const { return k; }
+  const OrderedJson& value() const { return v; }
+};
+
+/// A JSON object of scalars as its members in document order. Keras' word_counts / word_index
+/// hold one member per word (10^5 and more): ordered_json would check every insertion against
+/// every earlier key (quadratic — 18 s for a 150k-word vocabulary), so these are read with a SAX
+/// handler and a hash index instead. A repeated key keeps its first position and its last value,
+/// as ordered_json's parser does.
+class FlatObject {
+ public:
+  const std::vector<FlatItem>& items() const { return items_; }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+
+  /// nlohmann::json SAX interface (only a flat object is accepted as the top level; a nested
+  /// value is kept as an empty object/array so that the callers' type checks reject it).
+  using json = nlohmann::json;
+  bool null() { return scalar(OrderedJson(nullptr)); }
+  bool boolean(bool v) { return scalar(OrderedJson(v)); }
+  bool number_integer(json::number_integer_t v) { return scalar(OrderedJson(v)); }
+  bool number_unsigned(json::number_unsigned_t v) { return scalar(OrderedJson(v)); }
+  bool number_float(json::number_float_t v, const json::string_t&) { return scalar(OrderedJson(v)); }
+  bool string(json::string_t& v) { return scalar(OrderedJson(std::move(v))); }
+  bool binary(json::binary_t&) { return scalar(OrderedJson(nullptr)); }
+  bool start_object(std::size_t) { return open(OrderedJson::object()); }
+  bool start_array(std::size_t) {
+    if (depth_ == 0) top_is_object_ = false;
+    return open(OrderedJson::array());
+  }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& k) {
+    if (depth_ == 1) key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    error_ = e.what();
+    return false;
+  }
+
+  bool top_is_object() const { return top_is_object_ && seen_top_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  bool open(OrderedJson empty) {
+    if (depth_ == 0) {
+      seen_top_ = true;
+    } else if (depth_ == 1) {
+      scalar(std::move(empty));
+    }
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+  bool scalar(OrderedJson v) {
+    if (depth_ == 0) {
+      top_is_object_ = false;
+      seen_top_ = true;
+      return true;
+    }
+    if (depth_ != 1) return true;  // inside a nested value: skipped
+    auto [it, inserted] = index_.emplace(key_, items_.size());
+    if (inserted) {
+      items_.push_back({key_, std::move(v)});
+    } else {
+      items_[it->second].v = std::move(v);
+    }
+    return true;
+  }
+
+  std::vector<FlatItem> items_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::string key_;
+  std::string error_;
+  int depth_ = 0;
+  bool seen_top_ = false;
+  bool top_is_object_ = true;
+};
+
+FlatObject parse_embedded_object(const OrderedJson& config, const char* key) {
   const std::string path = std::string("config.") + key;
   const OrderedJson& value = require(config, key, "config");
   if (!value.is_string()) json_error(path, "expected a string holding a JSON object");
-  OrderedJson parsed;
-  try {
-    parsed = OrderedJson::parse(value.get<std::string>());
-  } catch (const nlohmann::json::exception& e) {
-    json_error(path, std::string("invalid embedded JSON (") + e.what() + ")");
+  FlatObject parsed;
+  const auto& text = value.get_ref<const std::string&>();
+  if (!nlohmann::json::sax_parse(text, &parsed)) {
+    json_error(path, "invalid embedded JSON (" + parsed.error() + ")");
   }
-  if (!parsed.is_object()) json_error(path, "expected a string holding a JSON object");
+  if (!parsed.top_is_object()) json_error(path, "expected a string holding a JSON object");
   return parsed;
 }
 
@@ -696,7 +784,7 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
     if (tokenizer.document_count_ < 0) json_error("config.document_count", "must be >= 0");
   }
 
-  const OrderedJson word_counts = parse_embedded_object(config, "word_counts");
+  const FlatObject word_counts = parse_embedded_object(config, "word_counts");
   for (const auto& item : word_counts.items()) {
     const int64_t count = as_int(item.value(), "config.word_counts." + item.key());
     if (count < 1) json_error("config.word_counts." + item.key(), "expected a count >= 1");
@@ -710,7 +798,7 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
     }
     tokenizer.stats_.back().count = count;
   }
-  const OrderedJson word_docs = parse_embedded_object(config, "word_docs");
+  const FlatObject word_docs = parse_embedded_object(config, "word_docs");
   for (const auto& item : word_docs.items()) {
     const std::string path = "config.word_docs." + item.key();
     const int64_t docs = as_int(item.value(), path);
@@ -719,18 +807,18 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
     if (docs < 0) json_error(path, "expected a count >= 0");
     tokenizer.stats_[pos].docs = docs;
   }
-  const OrderedJson index_docs = parse_embedded_object(config, "index_docs");
+  const FlatObject index_docs = parse_embedded_object(config, "index_docs");
   for (const auto& item : index_docs.items()) {
     as_int(item.value(), "config.index_docs." + item.key());
   }
-  const OrderedJson index_word = parse_embedded_object(config, "index_word");
+  const FlatObject index_word = parse_embedded_object(config, "index_word");
   for (const auto& item : index_word.items()) {
     if (!item.value().is_string()) {
       json_error("config.index_word." + item.key(), "expected a string");
     }
   }
 
-  const OrderedJson word_index = parse_embedded_object(config, "word_index");
+  const FlatObject word_index = parse_embedded_object(config, "word_index");
   // Indices above len(word_index) + 1 cannot come from Keras (see vocab_size) and would make the
   // index table arbitrarily large.
   const int64_t max_index = static_cast<int64_t>(word_index.size()) + 1;
