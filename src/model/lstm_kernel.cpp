@@ -32,6 +32,14 @@ inline float tanh_approx(float a) {
 
 inline float sigmoid_approx(float x) { return 0.5f * tanh_approx(0.5f * x) + 0.5f; }
 
+// The gate loops are compiled for AVX-512, AVX2 and the x86-64 baseline; the loader picks the
+// best the CPU has (GCC function multiversioning). Elsewhere they are compiled once.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define FM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FM_SIMD_CLONES
+#endif
+
 /// Splits sequences [0, B) into `parts` contiguous chunks with about equal numbers of packed
 /// rows (sequences are sorted longest first, so equal counts of sequences would not balance).
 std::vector<int64_t> chunk_bounds(const PackedLayout& layout, int64_t parts) {
@@ -73,8 +81,8 @@ void for_each_chunk(const PackedLayout& layout, const F& chunk) {
 
 /// Step forward for n rows: gates g [n, 4H] hold pre-activations (i, f, g, o) and are overwritten
 /// with the activations; c_prev [n, H] (null at step 0) → c, tanh(c), h.
-void cell_forward(float* gates, const float* c_prev, float* c, float* tc, float* h, int64_t n,
-                  int64_t hidden) {
+FM_SIMD_CLONES void cell_forward(float* gates, const float* c_prev, float* c, float* tc,
+                                 float* h, int64_t n, int64_t hidden) {
   {
     for (int64_t r = 0; r < n; ++r) {
       float* gi = gates + r * 4 * hidden;
@@ -107,8 +115,9 @@ void cell_forward(float* gates, const float* c_prev, float* c, float* tc, float*
 /// Step backward for n rows. `dh` [n, H] is the total gradient reaching h_t; `dc_carry` [≥n, H]
 /// holds dL/dc_t from step t+1 for its first n_next rows and receives dL/dc_{t-1}; `dgates`
 /// [n, 4H] receives dL/d(pre-activations).
-void cell_backward(const float* gates, const float* c_prev, const float* tc, const float* dh,
-                   float* dc_carry, int64_t n_next, float* dgates, int64_t n, int64_t hidden) {
+FM_SIMD_CLONES void cell_backward(const float* gates, const float* c_prev, const float* tc,
+                                  const float* dh, float* dc_carry, int64_t n_next, float* dgates,
+                                  int64_t n, int64_t hidden) {
   {
     for (int64_t r = 0; r < n; ++r) {
       const float* gi = gates + r * 4 * hidden;
