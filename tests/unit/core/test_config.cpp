@@ -585,7 +585,7 @@ TEST(LoadRunConfig, QuickstartLoadsAndValidates) {
   EXPECT_EQ(c.training.batch_size, 32);
   EXPECT_EQ(c.training.learning_rate, 0.003);
   EXPECT_EQ(c.training.seed, 13u);
-  EXPECT_EQ(c.training.threads, 0);
+  EXPECT_EQ(c.training.threads, 1);
   EXPECT_EQ(c.training.early_stopping.metric, "macro_f1");
   EXPECT_EQ(c.training.early_stopping.patience, 2);
   EXPECT_EQ(c.output.dir, "runs/quickstart");
