@@ -32,19 +32,40 @@ std::unordered_map<std::string, int64_t> label_index(const std::vector<std::stri
 }
 
 EncodedDataset encode_dataset(const Dataset& data, const Tokenizer& tokenizer,
-                              const PaddingOptions& padding, const std::vector<std::string>& labels) {
+                              const PaddingOptions& padding, const std::vector<std::string>& labels,
+                              int threads) {
+  std::vector<std::string> texts;
+  texts.reserve(data.examples.size());
+  for (const auto& ex : data.examples) texts.push_back(ex.text);
+  return encode_sequences(data, tokenizer.texts_to_flat_sequences(texts, threads), padding,
+                          labels);
+}
+
+EncodedDataset encode_sequences(const Dataset& data, const FlatSequences& sequences,
+                                const PaddingOptions& padding,
+                                const std::vector<std::string>& labels) {
+  if (sequences.size() != static_cast<int64_t>(data.examples.size())) {
+    throw Error("encode_sequences: " + std::to_string(sequences.size()) + " sequences for " +
+                std::to_string(data.examples.size()) + " examples");
+  }
+  if (padding.maxlen && *padding.maxlen < 0) {
+    throw ConfigError("padding.maxlen must be >= 0 (got " + std::to_string(*padding.maxlen) + ")");
+  }
   EncodedDataset out;
   const auto map = label_index(labels);
   out.offsets.reserve(data.examples.size() + 1);
   out.offsets.push_back(0);
   out.labels.reserve(data.examples.size());
-  std::vector<int64_t> seq;  // reused: one buffer for every text
-  for (const auto& ex : data.examples) {
-    seq.clear();
-    tokenizer.append_sequence(ex.text, seq);
-    const auto [first, count] = truncated_span(seq, padding.maxlen, padding.truncating);
-    out.tokens.insert(out.tokens.end(), first, first + count);
+  out.tokens.reserve(sequences.values.size());
+  for (std::size_t row = 0; row < data.examples.size(); ++row) {
+    // Keras-style truncation (see truncated_span): keep the last maxlen tokens for "pre".
+    const int64_t n = sequences.length(static_cast<int64_t>(row));
+    const int64_t kept = padding.maxlen ? std::min(n, *padding.maxlen) : n;
+    const int64_t* first = sequences.data(static_cast<int64_t>(row)) +
+                           (padding.truncating == PadSide::kPre ? n - kept : 0);
+    out.tokens.insert(out.tokens.end(), first, first + kept);
     out.offsets.push_back(static_cast<int64_t>(out.tokens.size()));
+    const auto& ex = data.examples[row];
     if (labels.empty()) {
       out.labels.push_back(-1);
       continue;

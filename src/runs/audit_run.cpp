@@ -161,7 +161,8 @@ AuditData audit_data_from_run(const RunAuditInput& input, const std::string& pos
   // The model only ever saw redacted texts; auditing raw ones would measure another input.
   RedactionCounts redacted;
   redact_dataset(data, Redactor::from_config(run.config.data.redact), redacted);
-  const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
+  const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels,
+                                      torch::get_num_threads());
   auto pred = predict(run.model, encoded);
   // The same post-processed predictions as fm-eval's, so that a mitigation shows in the audit.
   apply_postprocess(run.postprocess, run.labels, data, pred);

@@ -40,7 +40,8 @@ RunEvaluation evaluate_run(LoadedRun& run, const Dataset& data, int64_t batch_si
   eval.run_dir = run.dir;
   eval.data_path = data.path;
   eval.privacy = run.manifest.is_object() ? run.manifest.value("privacy", nlohmann::json()) : nullptr;
-  const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels);
+  const auto encoded = encode_dataset(data, run.tokenizer, run.config.padding, run.labels,
+                                      torch::get_num_threads());
   eval.predictions = predict(run.model, encoded, batch_size);
   eval.postprocess = apply_postprocess(run.postprocess, run.labels, data, eval.predictions);
   eval.calibration = calibration_report(eval.predictions.probabilities, run.labels, encoded.labels,

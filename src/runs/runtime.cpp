@@ -1,6 +1,5 @@
 #include "fm/runs/runtime.h"
 
-#include <malloc.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include "fm/io/memory.h"
 #include "fm/version.h"
 
 namespace fm {
@@ -47,11 +47,8 @@ std::string blas_in_use() {
 }
 
 int64_t configure_threads(int64_t threads) {
-  // Training allocates and frees the same large tensors every step. glibc would return them to
-  // the kernel (mmap for blocks over 128 KiB, heap trimming) and page-fault and zero them again on
-  // the next step — a third of a DP-SGD epoch went there. Keep freed memory in the process.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // Training allocates and frees the same large tensors every step (see keep_freed_memory).
+  keep_freed_memory();
   if (threads <= 0) {
     threads = static_cast<int64_t>(std::thread::hardware_concurrency());
     if (threads <= 0) threads = 1;

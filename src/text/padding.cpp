@@ -26,28 +26,47 @@ std::pair<const int64_t*, int64_t> truncated_span(const std::vector<int64_t>& se
   return {sequence.data(), *maxlen};
 }
 
-PaddedSequences pad_sequences(const std::vector<std::vector<int64_t>>& sequences,
-                              const PaddingOptions& options) {
+namespace {
+
+// Row i of `count` sequences is size(i) tokens at data(i).
+template <typename Size, typename Data>
+PaddedSequences pad_rows(size_t count, Size&& size, Data&& data, const PaddingOptions& options) {
   check_maxlen(options.maxlen);
   PaddedSequences out;
-  out.rows = static_cast<int64_t>(sequences.size());
+  out.rows = static_cast<int64_t>(count);
   if (options.maxlen) {
     out.cols = *options.maxlen;
   } else {
-    for (const auto& sequence : sequences) {
-      out.cols = std::max(out.cols, static_cast<int64_t>(sequence.size()));
-    }
+    for (size_t row = 0; row < count; ++row) out.cols = std::max(out.cols, size(row));
   }
   out.values.assign(static_cast<size_t>(out.rows * out.cols), options.value);
-  out.lengths.resize(sequences.size());
-  for (size_t row = 0; row < sequences.size(); ++row) {
-    const auto [first, count] = truncated_span(sequences[row], out.cols, options.truncating);
-    out.lengths[row] = count;
+  out.lengths.resize(count);
+  for (size_t row = 0; row < count; ++row) {
+    const int64_t n = size(row);
+    const int64_t kept = std::min(n, out.cols);
+    const int64_t* first = data(row) + (options.truncating == PadSide::kPre ? n - kept : 0);
+    out.lengths[row] = kept;
     int64_t* dest = out.values.data() + static_cast<int64_t>(row) * out.cols;
-    if (options.padding == PadSide::kPre) dest += out.cols - count;
-    std::copy(first, first + count, dest);
+    if (options.padding == PadSide::kPre) dest += out.cols - kept;
+    std::copy(first, first + kept, dest);
   }
   return out;
+}
+
+}  // namespace
+
+PaddedSequences pad_sequences(const std::vector<std::vector<int64_t>>& sequences,
+                              const PaddingOptions& options) {
+  return pad_rows(
+      sequences.size(), [&](size_t i) { return static_cast<int64_t>(sequences[i].size()); },
+      [&](size_t i) { return sequences[i].data(); }, options);
+}
+
+PaddedSequences pad_flat_sequences(const FlatSequences& sequences, const PaddingOptions& options) {
+  return pad_rows(
+      static_cast<size_t>(sequences.size()),
+      [&](size_t i) { return sequences.length(static_cast<int64_t>(i)); },
+      [&](size_t i) { return sequences.data(static_cast<int64_t>(i)); }, options);
 }
 
 PadSide parse_pad_side(const std::string& s) {

@@ -3,10 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -56,40 +59,87 @@ __attribute__((noinline)) uint64_t hash_long_word(const unsigned char* p, size_t
   return mix(kHash1 ^ n, mix(load64(p + i - 16) ^ kHash1, load64(p + i - 8) ^ seed) ^ kHash2);
 }
 
-// A wyhash-style hash (never stored: only this process's tables use it). Words are short, so
-// up to 16 bytes take two overlapping loads and one multiply, reading no byte outside the word.
-inline uint64_t hash_word(std::string_view word) {
-  const auto* p = reinterpret_cast<const unsigned char*>(word.data());
-  const size_t n = word.size();
-  if (n > 16) return hash_long_word(p, n);
-  uint64_t a = 0, b = 0;
-  if (n >= 4) {
-    const size_t q = (n >> 3) << 2;
-    a = (load32(p) << 32) | load32(p + q);
-    b = (load32(p + n - 4) << 32) | load32(p + n - 4 - q);
-  } else if (n > 0) {
-    a = (uint64_t{p[0]} << 16) | (uint64_t{p[n >> 1]} << 8) | p[n - 1];
-  }
-  return mix(kHash1 ^ n, mix(a ^ kHash1, b ^ kHash0) ^ kHash2);
-}
-
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
-// a == b, without a library call for the short words that dominate text.
-inline bool same_word(const std::string& a, std::string_view b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const auto* x = reinterpret_cast<const unsigned char*>(a.data());
-  const auto* y = reinterpret_cast<const unsigned char*>(b.data());
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return load64(x) == load64(y) && load64(x + n - 8) == load64(y + n - 8);
+// Bytes [0, min(n, 16)) of p as two little-endian words, zero padded, reading nothing past p + n.
+inline void load_prefix(const unsigned char* p, size_t n, uint64_t& k0, uint64_t& k1) {
+  if (n >= 16) {
+    k0 = load64(p);
+    k1 = load64(p + 8);
+  } else if (n > 8) {
+    k0 = load64(p);
+    k1 = load64(p + n - 8) >> (8 * (16 - n));  // bytes 8..n-1: the top n-8 of the last 8
+  } else if (n == 8) {
+    k0 = load64(p);
+    k1 = 0;
+  } else if (n >= 4) {
+    k0 = load32(p) | ((load32(p + n - 4) >> (8 * (8 - n))) << 32);
+    k1 = 0;
+  } else {
+    k0 = n == 0 ? 0 : (uint64_t{p[0]} | (n > 1 ? uint64_t{p[1]} << 8 : 0) |
+                       (n > 2 ? uint64_t{p[2]} << 16 : 0));
+    k1 = 0;
   }
-  if (n >= 4) return load32(x) == load32(y) && load32(x + n - 4) == load32(y + n - 4);
-  for (size_t i = 0; i < n; ++i) {
-    if (x[i] != y[i]) return false;
+}
+
+// The hash of a word of n <= 16 bytes from its zero-padded bytes.
+inline uint64_t hash_short(uint64_t k0, uint64_t k1, uint64_t n) {
+  return mix(mix(k0 ^ kHash1, k1 ^ kHash0) ^ kHash2, n ^ kHash1);
+}
+
+// Runs job(k) for k in [0, jobs) on up to `threads` threads (the caller's included); the first
+// exception thrown by a job is rethrown here once all threads are done.
+template <typename Job>
+void run_jobs(size_t jobs, int threads, Job&& job) {
+  const size_t workers = std::min<size_t>(jobs, static_cast<size_t>(std::max(threads, 1)));
+  if (workers <= 1) {
+    for (size_t k = 0; k < jobs; ++k) job(k);
+    return;
   }
-  return true;
+  std::atomic<size_t> next{0};
+  std::vector<std::exception_ptr> errors(workers);
+  auto work = [&](size_t w) {
+    try {
+      for (size_t k = next++; k < jobs; k = next++) job(k);
+    } catch (...) {
+      errors[w] = std::current_exception();
+      next = jobs;
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+// Splits texts into at most `parts` contiguous ranges of about equal bytes (and no range over
+// kMaxChunkBytes, so per-chunk 32-bit counters cannot overflow); returns the range boundaries.
+constexpr size_t kMaxChunkBytes = size_t{1} << 30;
+constexpr size_t kMaxTextBytes = size_t{1} << 30;
+std::vector<size_t> split_by_bytes(const std::vector<std::string>& texts, int parts) {
+  size_t total = 0;
+  for (const auto& t : texts) total += t.size();
+  size_t chunks = std::max<size_t>(1, static_cast<size_t>(std::max(parts, 1)));
+  chunks = std::max(chunks, total / kMaxChunkBytes + 1);
+  chunks = std::min(chunks, std::max<size_t>(texts.size(), 1));
+  const size_t target = std::max<size_t>(1, (total + chunks - 1) / chunks);
+  std::vector<size_t> bounds{0};
+  size_t bytes = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    bytes += texts[i].size();
+    if ((bytes >= target || bytes + (i + 1 < texts.size() ? texts[i + 1].size() : 0) >
+                                kMaxChunkBytes) &&
+        i + 1 < texts.size()) {
+      bounds.push_back(i + 1);
+      bytes = 0;
+    }
+  }
+  bounds.push_back(texts.size());
+  return bounds;
 }
 
 // True when text[begin, end) is the well-formed encoding of `cp` (an ill-formed sequence decodes
@@ -103,13 +153,19 @@ bool decoded_verbatim(std::string_view text, size_t begin, size_t end, char32_t 
 class WordBuffer {
  public:
   static constexpr size_t kSlack = 16;
-  WordBuffer() : buffer_(64, '\0') {}
+  /// keep = false: each flush empties the buffer (one word at a time). keep = true: words stay
+  /// back to back, so a whole text's words can be looked up after it is scanned.
+  explicit WordBuffer(bool keep = false) : buffer_(64, '\0'), keep_(keep) {}
   // Room for `extra` more bytes plus the slack.
   char* reserve(size_t extra) {
     if (size_ + extra + kSlack > buffer_.size()) buffer_.resize(2 * (size_ + extra + kSlack));
     return buffer_.data() + size_;
   }
   void push(char c) { *reserve(1) = c, ++size_; }
+  void append(std::string_view bytes) {
+    std::memcpy(reserve(bytes.size()), bytes.data(), bytes.size());
+    size_ += bytes.size();
+  }
   void grow(size_t n) { size_ += n; }
   void append_code_point(char32_t cp) {
     char* out = reserve(4);
@@ -123,16 +179,25 @@ class WordBuffer {
     std::memcpy(out, utf8.data(), utf8.size());
     size_ += utf8.size();
   }
+  /// Emits the word begun since the last flush (if any).
   template <typename Emit>
   void flush(Emit& emit) {
-    if (size_ == 0) return;
-    emit(std::string_view(buffer_.data(), size_));
-    size_ = 0;
+    if (size_ == start_) return;
+    emit(std::string_view(buffer_.data() + start_, size_ - start_));
+    if (keep_) {
+      start_ = size_;
+    } else {
+      size_ = 0;
+    }
   }
+  void clear() { size_ = start_ = 0; }
+  const char* data() const { return buffer_.data(); }
 
  private:
   std::string buffer_;
   size_t size_ = 0;
+  size_t start_ = 0;
+  bool keep_;
 };
 
 [[noreturn]] void json_error(const std::string& path, const std::string& what) {
@@ -256,6 +321,19 @@ std::string dump(const OrderedJson& value) {
 
 }  // namespace
 
+__attribute__((always_inline)) inline Tokenizer::WordTable::Key Tokenizer::WordTable::key_of(
+    std::string_view word) {
+  const auto* p = reinterpret_cast<const unsigned char*>(word.data());
+  const size_t n = word.size();
+  Key key{};
+  load_prefix(p, n, key.k0, key.k1);
+  key.len = static_cast<uint32_t>(std::min<size_t>(n, std::numeric_limits<uint32_t>::max()));
+  // A wyhash-style hash (never stored: only this process's tables use it).
+  key.hash = n > 16 ? hash_long_word(p, n) : hash_short(key.k0, key.k1, n);
+  key.word = word;
+  return key;
+}
+
 void Tokenizer::WordTable::reset(size_t expected) {
   size_t capacity = 16;
   while (capacity < 2 * expected + 1) capacity *= 2;
@@ -264,39 +342,61 @@ void Tokenizer::WordTable::reset(size_t expected) {
   size_ = 0;
 }
 
-void Tokenizer::WordTable::place(uint64_t h, uint32_t id) {
-  uint64_t pos = h & mask_;
-  while (slots_[pos].id != 0) pos = (pos + 1) & mask_;
-  slots_[pos] = Slot{static_cast<uint32_t>(h >> 32), id};
-}
-
-template <typename Same>
-uint32_t Tokenizer::WordTable::find(uint64_t h, Same&& same) const {
-  if (size_ == 0) return 0;
-  const auto tag = static_cast<uint32_t>(h >> 32);
-  uint64_t pos = h & mask_;
+template <typename Tail>
+const Tokenizer::WordTable::Slot* Tokenizer::WordTable::find(const Key& key, Tail&& tail) const {
+  if (size_ == 0) return nullptr;
+  uint64_t pos = key.hash & mask_;
   while (true) {
-    const Slot slot = slots_[pos];
-    if (slot.id == 0) return 0;
-    if (slot.tag == tag && same(slot.id)) return slot.id;
+    const Slot& slot = slots_[pos];
+    if (slot.id == 0) return nullptr;
+    if (slot.k0 == key.k0 && slot.k1 == key.k1 && slot.len == key.len &&
+        (key.len <= 16 || tail(slot.id) == key.word)) {
+      return &slot;
+    }
     pos = (pos + 1) & mask_;
   }
 }
 
-template <typename HashOf>
-void Tokenizer::WordTable::insert(uint64_t h, uint32_t id, HashOf&& hash_of) {
-  if (2 * (size_ + 1) > slots_.size()) {
-    const size_t size = size_;
-    std::vector<Slot> old;
-    old.swap(slots_);
-    reset(2 * size + 1);
-    for (const Slot& slot : old) {
-      if (slot.id != 0) place(hash_of(slot.id), slot.id);
-    }
-    size_ = size;
+template <typename Tail>
+void Tokenizer::WordTable::grow(Tail&& tail) {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  const size_t size = size_;
+  reset(std::max<size_t>(2 * size, 8));
+  for (const Slot& slot : old) {
+    if (slot.id == 0) continue;
+    const uint64_t h = slot.len <= 16 ? hash_short(slot.k0, slot.k1, slot.len)
+                                      : key_of(tail(slot.id)).hash;
+    uint64_t pos = h & mask_;
+    while (slots_[pos].id != 0) pos = (pos + 1) & mask_;
+    slots_[pos] = slot;
   }
-  place(h, id);
-  ++size_;
+  size_ = size;
+}
+
+template <typename Tail>
+Tokenizer::WordTable::Slot* Tokenizer::WordTable::find_or_insert(const Key& key, uint32_t next_id,
+                                                                  Tail&& tail, bool& inserted) {
+  if (2 * (size_ + 1) > slots_.size()) grow(tail);
+  uint64_t pos = key.hash & mask_;
+  while (true) {
+    Slot& slot = slots_[pos];
+    if (slot.id == 0) {
+      slot.k0 = key.k0;
+      slot.k1 = key.k1;
+      slot.len = key.len;
+      slot.id = next_id;
+      ++size_;
+      inserted = true;
+      return &slot;
+    }
+    if (slot.k0 == key.k0 && slot.k1 == key.k1 && slot.len == key.len &&
+        (key.len <= 16 || tail(slot.id) == key.word)) {
+      inserted = false;
+      return &slot;
+    }
+    pos = (pos + 1) & mask_;
+  }
 }
 
 Tokenizer::Tokenizer(TokenizerOptions options) : options_(std::move(options)) {
@@ -372,10 +472,15 @@ void Tokenizer::for_each_token(std::string_view text, Emit&& emit) const {
     for_each_token_general(text, emit);
     return;
   }
-  // With a one-code-point separator, Keras' "replace each filter by split, then split" is the same
-  // as cutting at every filter or separator code point. Each word's bytes are lowercased into a
-  // small buffer and emitted at the next separator.
   WordBuffer word;
+  scan_words(text, word, emit);
+}
+
+template <typename Buffer, typename Emit>
+void Tokenizer::scan_words(std::string_view text, Buffer& word, Emit&& emit) const {
+  // With a one-code-point separator, Keras' "replace each filter by split, then split" is the same
+  // as cutting at every filter or separator code point. Each word's bytes are lowercased into
+  // `word` and emitted at the next separator.
   const size_t n = text.size();
   const char* data = text.data();
   size_t i = 0;
@@ -467,6 +572,56 @@ void Tokenizer::for_each_token(std::string_view text, Emit&& emit) const {
   word.flush(emit);
 }
 
+/// The words of one text, back to back, with their keys (word views as offsets into `words`,
+/// which may move while the text is scanned).
+struct Tokenizer::TokenBatch {
+  struct Entry {
+    uint64_t k0, k1, hash;
+    uint32_t offset, len;
+  };
+  WordBuffer words{/*keep=*/true};
+  std::vector<Entry> entries;
+};
+
+template <typename Resolve>
+void Tokenizer::for_each_key(std::string_view text, TokenBatch& batch, const WordTable& table,
+                             Resolve&& resolve) const {
+  // Offsets are 32-bit and a text's words take at most 3x its bytes (an ill-formed byte reads as
+  // the 3-byte U+FFFD).
+  if (text.size() > kMaxTextBytes) {
+    throw DataError("tokenizer: a text of " + std::to_string(text.size()) +
+                    " bytes is over the limit of " + std::to_string(kMaxTextBytes) + " bytes");
+  }
+  batch.words.clear();
+  batch.entries.clear();
+  auto add = [&](std::string_view word) {
+    const WordTable::Key key = WordTable::key_of(word);
+    batch.entries.push_back({key.k0, key.k1, key.hash,
+                             static_cast<uint32_t>(word.data() - batch.words.data()), key.len});
+  };
+  if (!options_.char_level && split_is_one_code_point_) {
+    scan_words(text, batch.words, add);
+  } else {
+    for_each_token(text, [&](std::string_view word) {
+      batch.words.append(word);
+      WordBuffer& words = batch.words;
+      words.flush(add);
+    });
+  }
+  constexpr size_t kAhead = 8;
+  const size_t n = batch.entries.size();
+  const char* base = batch.words.data();
+  auto key = [&](size_t i) {
+    const TokenBatch::Entry& e = batch.entries[i];
+    return WordTable::Key{e.k0, e.k1, e.hash, e.len, std::string_view(base + e.offset, e.len)};
+  };
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) table.prefetch(key(i));
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) table.prefetch(key(i + kAhead));
+    resolve(key(i));
+  }
+}
+
 template <typename Emit>
 void Tokenizer::for_each_token_general(std::string_view text, Emit&& emit) const {
   // A multi-code-point separator can form new occurrences across replaced filter characters
@@ -541,43 +696,150 @@ void Tokenizer::for_each_char(std::string_view text, Emit&& emit) const {
 }
 
 size_t Tokenizer::find_word(std::string_view word) const {
-  const uint32_t id =
-      word_pos_.find(hash_word(word), [&](uint32_t i) { return same_word(words_[i - 1], word); });
-  return id == 0 ? words_.size() : id - 1;
+  const WordTable::Slot* slot = word_pos_.find(
+      WordTable::key_of(word), [&](uint32_t id) -> std::string_view { return words_[id - 1]; });
+  return slot == nullptr ? words_.size() : slot->id - 1;
 }
 
-uint32_t Tokenizer::add_word(std::string_view word, uint64_t h) {
+size_t Tokenizer::find_or_add_word(std::string_view word) {
   if (words_.size() >= std::numeric_limits<uint32_t>::max() - 1) {
     throw DataError("tokenizer: more than 2^32 - 2 distinct words");
   }
-  words_.emplace_back(word);
-  stats_.emplace_back();
-  const auto id = static_cast<uint32_t>(words_.size());
-  word_pos_.insert(h, id, [&](uint32_t i) { return hash_word(words_[i - 1]); });
-  return id;
-}
-
-void Tokenizer::fit_on_texts(const std::vector<std::string>& texts) {
-  for (WordStats& s : stats_) s.last_doc = -1;
-  for (const std::string& text : texts) {
-    const int64_t doc = document_count_++;
-    auto count_word = [&](std::string_view word) {
-      const uint64_t h = hash_word(word);
-      uint32_t id = word_pos_.find(h, [&](uint32_t i) { return same_word(words_[i - 1], word); });
-      if (id == 0) id = add_word(word, h);
-      WordStats& stats = stats_[id - 1];
-      ++stats.count;
-      if (stats.last_doc != doc) {
-        stats.last_doc = doc;
-        ++stats.docs;
-      }
-    };
-    for_each_token(text, count_word);
+  bool inserted = false;
+  const WordTable::Slot* slot = word_pos_.find_or_insert(
+      WordTable::key_of(word), static_cast<uint32_t>(words_.size() + 1),
+      [&](uint32_t id) -> std::string_view { return words_[id - 1]; }, inserted);
+  if (inserted) {
+    words_.emplace_back(word);
+    stats_.emplace_back();
   }
-  rebuild_index();
+  return slot->id - 1;
 }
 
-void Tokenizer::rebuild_index() {
+/// One thread's share of a fit: the words of a contiguous range of texts in first-seen order,
+/// their counts, and (for fit_transform) every token's word.
+struct Tokenizer::ChunkFit {
+  WordTable table;                  // id = local word id (1-based), with count and last_doc
+  std::string arena;                // the words' bytes, in id order
+  std::vector<size_t> offsets{0};   // word `id` is arena[offsets[id - 1], offsets[id])
+  std::vector<uint32_t> docs;       // per word: texts of the range that contain it
+  bool keep_ids = false;
+  std::vector<uint32_t> ids;        // local id of every token, when keep_ids
+  std::vector<uint32_t> lengths;    // tokens per text, when keep_ids
+  std::string_view word(uint32_t id) const {
+    return std::string_view(arena).substr(offsets[id - 1], offsets[id] - offsets[id - 1]);
+  }
+};
+
+void Tokenizer::fit_chunk(const std::vector<std::string>& texts, size_t first, size_t last,
+                          ChunkFit& chunk) const {
+  // Sized for the distinct words of a typical text of this many bytes (about one per 100 bytes
+  // for mail-sized corpora): fewer rehashes as it grows.
+  size_t bytes = 0;
+  for (size_t t = first; t < last; ++t) bytes += texts[t].size();
+  chunk.table.reset(std::min<size_t>(std::max<size_t>(bytes / 128, 1024), size_t{1} << 20));
+  auto tail = [&](uint32_t id) { return chunk.word(id); };
+  TokenBatch batch;
+  uint32_t doc = 0;
+  for (size_t t = first; t < last; ++t) {
+    ++doc;
+    const size_t before = chunk.ids.size();
+    for_each_key(texts[t], batch, chunk.table, [&](const WordTable::Key& key) {
+      bool inserted = false;
+      WordTable::Slot* slot = chunk.table.find_or_insert(
+          key, static_cast<uint32_t>(chunk.offsets.size()), tail, inserted);
+      if (inserted) {
+        chunk.arena.append(key.word);
+        chunk.offsets.push_back(chunk.arena.size());
+        chunk.docs.push_back(0);
+      }
+      ++slot->count;
+      if (slot->last_doc != doc) {
+        slot->last_doc = doc;
+        ++chunk.docs[slot->id - 1];
+      }
+      if (chunk.keep_ids) chunk.ids.push_back(slot->id);
+    });
+    if (chunk.keep_ids) chunk.lengths.push_back(static_cast<uint32_t>(chunk.ids.size() - before));
+  }
+}
+
+void Tokenizer::fit_on_texts(const std::vector<std::string>& texts, int threads) {
+  fit(texts, threads, /*sequences=*/false);
+}
+
+FlatSequences Tokenizer::fit_transform(const std::vector<std::string>& texts, int threads) {
+  return fit(texts, threads, /*sequences=*/true);
+}
+
+FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads, bool sequences) {
+  // Count contiguous ranges of texts in parallel, then merge them in order: a word new to range k
+  // was first seen there, so the merged first-seen order (Keras' tie order) is the sequential one.
+  const std::vector<size_t> bounds = split_by_bytes(texts, threads);
+  const size_t chunks = bounds.size() - 1;
+  std::vector<ChunkFit> parts(chunks);
+  run_jobs(chunks, threads, [&](size_t k) {
+    parts[k].keep_ids = sequences;
+    fit_chunk(texts, bounds[k], bounds[k + 1], parts[k]);
+  });
+  std::vector<std::vector<uint32_t>> position(chunks);  // local id - 1 -> position in words_
+  for (size_t k = 0; k < chunks; ++k) {
+    ChunkFit& part = parts[k];
+    const size_t n = part.docs.size();
+    position[k].resize(n);
+    for (uint32_t id = 1; id <= n; ++id) {
+      const size_t pos = find_or_add_word(part.word(id));
+      position[k][id - 1] = static_cast<uint32_t>(pos);
+      stats_[pos].docs += part.docs[id - 1];
+    }
+    for (const WordTable::Slot& slot : part.table.slots()) {
+      if (slot.id != 0) stats_[position[k][slot.id - 1]].count += slot.count;
+    }
+    part.table = WordTable();
+    part.arena = std::string();
+  }
+  document_count_ += static_cast<int64_t>(texts.size());
+  const std::vector<int64_t> index_of = rebuild_index();
+  FlatSequences out;
+  if (!sequences) return out;
+
+  // Each chunk's local ids -> the sequence value (0 = dropped), as texts_to_sequences maps them.
+  const int64_t limit = options_.num_words.value_or(0);
+  std::vector<std::vector<int64_t>> value(chunks);
+  for (size_t k = 0; k < chunks; ++k) {
+    value[k].resize(position[k].size());
+    for (size_t j = 0; j < position[k].size(); ++j) {
+      const int64_t index = index_of[position[k][j]];
+      value[k][j] = (limit == 0 || index < limit) ? index : oov_index_;
+    }
+  }
+  // Kept tokens per text, then each range writes its part of one flat buffer.
+  out.offsets.assign(texts.size() + 1, 0);
+  run_jobs(chunks, threads, [&](size_t k) {
+    const ChunkFit& part = parts[k];
+    const uint32_t* id = part.ids.data();
+    for (size_t t = 0; t < part.lengths.size(); ++t) {
+      int64_t kept = 0;
+      for (uint32_t i = 0; i < part.lengths[t]; ++i) kept += value[k][id[i] - 1] != 0;
+      id += part.lengths[t];
+      out.offsets[bounds[k] + t + 1] = kept;
+    }
+  });
+  for (size_t t = 0; t < texts.size(); ++t) out.offsets[t + 1] += out.offsets[t];
+  out.values.resize(static_cast<size_t>(out.offsets.back()));
+  run_jobs(chunks, threads, [&](size_t k) {
+    const ChunkFit& part = parts[k];
+    int64_t* dest = out.values.data() + out.offsets[bounds[k]];
+    const int64_t* map = value[k].data();
+    for (const uint32_t id : part.ids) {
+      const int64_t v = map[id - 1];
+      if (v != 0) *dest++ = v;  // (a branchless store would write past this chunk's share)
+    }
+  });
+  return out;
+}
+
+std::vector<int64_t> Tokenizer::rebuild_index() {
   // Descending count, ties in first-seen order (Python's stable sort). Counts are at most the
   // number of tokens seen, so a counting sort (stable, linear) usually applies.
   std::vector<size_t> order(words_.size());
@@ -600,32 +862,59 @@ void Tokenizer::rebuild_index() {
   }
   // Keras: word_index = dict(zip([oov] + sorted words, 1..)); when the OOV token is also a fitted
   // word, the later position wins and index 1 stays unused.
-  word_index_.clear();
-  word_index_.reserve(order.size() + 1);
-  int64_t next = 1;
-  if (options_.oov_token) word_index_[*options_.oov_token] = next++;
-  for (size_t pos : order) word_index_[words_[pos]] = next++;
-  index_word_.assign(static_cast<size_t>(next), std::string());
-  for (const auto& [word, index] : word_index_) index_word_[static_cast<size_t>(index)] = word;
+  const size_t first = options_.oov_token ? 2 : 1;
+  index_word_.assign(first + order.size(), std::string());
+  index_used_.assign(first + order.size(), 0);
+  if (options_.oov_token) {
+    index_word_[1] = *options_.oov_token;
+    index_used_[1] = 1;
+  }
+  std::vector<int64_t> index_of(words_.size(), 0);
+  size_t next = first;
+  for (size_t pos : order) {
+    if (options_.oov_token && index_used_[1] && words_[pos] == *options_.oov_token) {
+      index_word_[1].clear();
+      index_used_[1] = 0;
+    }
+    index_word_[next] = words_[pos];
+    index_used_[next] = 1;
+    index_of[pos] = static_cast<int64_t>(next++);
+  }
   rebuild_lookup();
+  return index_of;
 }
 
 void Tokenizer::rebuild_lookup() {
-  oov_index_ = 0;
-  if (options_.oov_token) {
-    auto it = word_index_.find(*options_.oov_token);
-    if (it != word_index_.end()) oov_index_ = it->second;
+  word_index_cache_ = std::make_shared<WordIndexCache>();
+  size_t used = 0;
+  for (char u : index_used_) used += u != 0;
+  index_table_.reset(used);
+  auto tail = [&](uint32_t index) -> std::string_view { return index_word_[index]; };
+  for (size_t index = 1; index < index_word_.size(); ++index) {
+    if (!index_used_[index]) continue;
+    bool inserted = false;
+    index_table_.find_or_insert(WordTable::key_of(index_word_[index]),
+                                static_cast<uint32_t>(index), tail, inserted);
   }
-  index_table_.reset(word_index_.size());
-  auto hash_of = [&](uint32_t index) { return hash_word(index_word_[index]); };
-  for (const auto& [word, index] : word_index_) {
-    index_table_.insert(hash_word(word), static_cast<uint32_t>(index), hash_of);
-  }
+  oov_index_ = options_.oov_token ? lookup(*options_.oov_token) : 0;
+}
+
+const std::unordered_map<std::string, int64_t>& Tokenizer::word_index() const {
+  WordIndexCache& cache = *word_index_cache_;
+  std::call_once(cache.once, [&] {
+    cache.map.reserve(index_word_.size());
+    for (size_t index = 1; index < index_word_.size(); ++index) {
+      if (index_used_[index]) cache.map.emplace(index_word_[index], static_cast<int64_t>(index));
+    }
+  });
+  return cache.map;
 }
 
 int64_t Tokenizer::lookup(std::string_view word) const {
-  return index_table_.find(hash_word(word),
-                           [&](uint32_t index) { return same_word(index_word_[index], word); });
+  const WordTable::Slot* slot =
+      index_table_.find(WordTable::key_of(word),
+                        [&](uint32_t index) -> std::string_view { return index_word_[index]; });
+  return slot == nullptr ? 0 : slot->id;
 }
 
 std::vector<std::string> Tokenizer::split_text(std::string_view text) const {
@@ -636,8 +925,11 @@ std::vector<std::string> Tokenizer::split_text(std::string_view text) const {
 
 void Tokenizer::append_sequence(std::string_view text, std::vector<int64_t>& out) const {
   const int64_t limit = options_.num_words.value_or(0);
-  for_each_token(text, [&](std::string_view token) {
-    const int64_t index = lookup(token);
+  thread_local TokenBatch batch;
+  auto tail = [&](uint32_t index) -> std::string_view { return index_word_[index]; };
+  for_each_key(text, batch, index_table_, [&](const WordTable::Key& key) {
+    const WordTable::Slot* slot = index_table_.find(key, tail);
+    const int64_t index = slot == nullptr ? 0 : slot->id;
     if (index != 0 && (limit == 0 || index < limit)) {
       out.push_back(index);
     } else if (oov_index_ != 0) {
@@ -662,6 +954,31 @@ std::vector<std::vector<int64_t>> Tokenizer::texts_to_sequences(
     scratch.clear();
     append_sequence(text, scratch);
     out.emplace_back(scratch.begin(), scratch.end());
+  }
+  return out;
+}
+
+FlatSequences Tokenizer::texts_to_flat_sequences(const std::vector<std::string>& texts,
+                                                 int threads) const {
+  const std::vector<size_t> bounds = split_by_bytes(texts, threads);
+  const size_t chunks = bounds.size() - 1;
+  std::vector<std::vector<int64_t>> parts(chunks);
+  FlatSequences out;
+  out.offsets.assign(texts.size() + 1, 0);
+  run_jobs(chunks, threads, [&](size_t k) {
+    for (size_t t = bounds[k]; t < bounds[k + 1]; ++t) {
+      append_sequence(texts[t], parts[k]);
+      out.offsets[t + 1] = static_cast<int64_t>(parts[k].size());  // end within the part
+    }
+  });
+  size_t total = 0;
+  for (const auto& part : parts) total += part.size();
+  out.values.resize(total);
+  int64_t base = 0;
+  for (size_t k = 0; k < chunks; ++k) {
+    std::copy(parts[k].begin(), parts[k].end(), out.values.begin() + base);
+    for (size_t t = bounds[k]; t < bounds[k + 1]; ++t) out.offsets[t + 1] += base;
+    base += static_cast<int64_t>(parts[k].size());
   }
   return out;
 }
@@ -691,15 +1008,14 @@ std::string Tokenizer::to_json() const {
     word_counts[words_[pos]] = stats_[pos].count;
     if (stats_[pos].docs == 0) continue;
     word_docs[words_[pos]] = stats_[pos].docs;
-    auto it = word_index_.find(words_[pos]);
-    if (it != word_index_.end()) index_docs[std::to_string(it->second)] = stats_[pos].docs;
+    const int64_t index = lookup(words_[pos]);
+    if (index != 0) index_docs[std::to_string(index)] = stats_[pos].docs;
   }
   OrderedJson word_index = OrderedJson::object();
   OrderedJson index_word = OrderedJson::object();
   for (size_t index = 1; index < index_word_.size(); ++index) {
+    if (!index_used_[index]) continue;
     const std::string& word = index_word_[index];
-    auto it = word_index_.find(word);
-    if (it == word_index_.end() || it->second != static_cast<int64_t>(index)) continue;
     word_index[word] = static_cast<int64_t>(index);
     index_word[std::to_string(index)] = word;
   }
@@ -788,15 +1104,8 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
   for (const auto& item : word_counts.items()) {
     const int64_t count = as_int(item.value(), "config.word_counts." + item.key());
     if (count < 1) json_error("config.word_counts." + item.key(), "expected a count >= 1");
-    // A repeated key keeps its first position (as the first insertion of a map would).
-    const std::string& word = item.key();
-    if (tokenizer.find_word(word) == tokenizer.words_.size()) {
-      tokenizer.add_word(word, hash_word(word));
-    } else {
-      tokenizer.words_.push_back(word);
-      tokenizer.stats_.emplace_back();
-    }
-    tokenizer.stats_.back().count = count;
+    // (FlatObject has already merged a repeated key into its first position.)
+    tokenizer.stats_[tokenizer.find_or_add_word(item.key())].count = count;
   }
   const FlatObject word_docs = parse_embedded_object(config, "word_docs");
   for (const auto& item : word_docs.items()) {
@@ -824,7 +1133,8 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
   const int64_t max_index = static_cast<int64_t>(word_index.size()) + 1;
   tokenizer.index_word_.assign(static_cast<size_t>(word_index.empty() ? 0 : max_index + 1),
                                std::string());
-  std::vector<bool> used(tokenizer.index_word_.size(), false);
+  std::vector<char>& used = tokenizer.index_used_;
+  used.assign(tokenizer.index_word_.size(), 0);
   int64_t highest = 0;
   for (const auto& item : word_index.items()) {
     const std::string path = "config.word_index." + item.key();
@@ -836,18 +1146,19 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
     if (used[static_cast<size_t>(index)]) {
       json_error(path, "index " + std::to_string(index) + " is used twice");
     }
-    used[static_cast<size_t>(index)] = true;
+    used[static_cast<size_t>(index)] = 1;
     highest = std::max(highest, index);
-    tokenizer.word_index_[item.key()] = index;
     tokenizer.index_word_[static_cast<size_t>(index)] = item.key();
   }
-  if (!word_index.empty()) tokenizer.index_word_.resize(static_cast<size_t>(highest) + 1);
-  if (tokenizer.options_.oov_token && !word_index.empty() &&
-      tokenizer.word_index_.count(*tokenizer.options_.oov_token) == 0) {
+  if (!word_index.empty()) {
+    tokenizer.index_word_.resize(static_cast<size_t>(highest) + 1);
+    used.resize(static_cast<size_t>(highest) + 1);
+  }
+  tokenizer.rebuild_lookup();
+  if (tokenizer.options_.oov_token && !word_index.empty() && tokenizer.oov_index_ == 0) {
     json_error("config.word_index", "oov_token \"" + *tokenizer.options_.oov_token +
                                         "\" has no index");
   }
-  tokenizer.rebuild_lookup();
   return std::move(*built);
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -277,6 +278,8 @@ TrainResult run_train(const TrainJob& job) {
   // Created only once the data is known to be good: a bad input leaves no directory behind.
   ensure_directory(run_dir);
   Tokenizer tokenizer(cfg.tokenizer);
+  const int tokenizer_threads = static_cast<int>(threads);
+  std::optional<FlatSequences> fitted_sequences;  // the training texts, when fitted here
   TrainerState state;
   if (job.resume) {
     const auto before = load_run_config(path_in(run_dir, RunFiles::kConfig));
@@ -290,7 +293,8 @@ TrainResult run_train(const TrainJob& job) {
     std::vector<std::string> texts;
     texts.reserve(train.examples.size());
     for (const auto& ex : train.examples) texts.push_back(ex.text);
-    tokenizer.fit_on_texts(texts);
+    // Tokenized once: the fit records each text's words, mapped to indices afterwards.
+    fitted_sequences = tokenizer.fit_transform(texts, tokenizer_threads);
     std::error_code ec;
     fs::remove_all(path_in(run_dir, RunFiles::kCheckpointDir), ec);
     fs::remove(path_in(run_dir, RunFiles::kManifest), ec);
@@ -298,9 +302,15 @@ TrainResult run_train(const TrainJob& job) {
     write_json_atomic(path_in(run_dir, RunFiles::kLabels), {{"labels", labels}});
     write_json_atomic(path_in(run_dir, RunFiles::kConfig), to_json(cfg));
   }
-  const auto train_enc = encode_dataset(train, tokenizer, cfg.padding, labels);
+  const auto train_enc =
+      fitted_sequences
+          ? encode_sequences(train, *fitted_sequences, cfg.padding, labels)
+          : encode_dataset(train, tokenizer, cfg.padding, labels, tokenizer_threads);
+  fitted_sequences.reset();
   EncodedDataset valid_enc;
-  if (has_valid) valid_enc = encode_dataset(valid, tokenizer, cfg.padding, labels);
+  if (has_valid) {
+    valid_enc = encode_dataset(valid, tokenizer, cfg.padding, labels, tokenizer_threads);
+  }
   log::info("data", std::to_string(train.examples.size()) + " training / " +
                         std::to_string(valid.examples.size()) + " validation examples, " +
                         std::to_string(num_classes) + " classes, vocabulary " +

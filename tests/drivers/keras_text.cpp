@@ -6,6 +6,8 @@
 //   "options":   {"num_words", "filters", "lower", "split", "char_level", "oov_token"}
 //   "from_json": Keras tokenizer JSON string (used instead of "options")
 //   "fit":       [[text, ...], ...]   one fit_on_texts call per inner list
+//   "fit_transform_threads": T       fit with fit_transform(batch, T) instead; the response's
+//                                     "fit_transform" holds the last batch's sequences
 //   "texts":     [text, ...]          converted with text_to_sequence (and split_text)
 //   "pad":       [{"maxlen": int|null, "padding": "pre"|"post", "truncating": ..., "value": int}]
 //                applied to the sequences of "texts"
@@ -75,8 +77,21 @@ Json handle(const Json& request) {
           ? fm::Tokenizer::from_json(request["from_json"].get<std::string>())
           : fm::Tokenizer(parse_options(request["options"]));
   if (request.contains("fit")) {
+    // "fit_transform_threads": T fits each batch with fit_transform on T threads instead, and
+    // answers the last batch's sequences as "fit_transform".
+    const int threads = request.value("fit_transform_threads", 0);
     for (const auto& batch : request["fit"]) {
-      tokenizer.fit_on_texts(batch.get<std::vector<std::string>>());
+      if (threads == 0) {
+        tokenizer.fit_on_texts(batch.get<std::vector<std::string>>());
+        continue;
+      }
+      const fm::FlatSequences flat =
+          tokenizer.fit_transform(batch.get<std::vector<std::string>>(), threads);
+      Json rows = Json::array();
+      for (int64_t i = 0; i < flat.size(); ++i) {
+        rows.push_back(std::vector<int64_t>(flat.data(i), flat.data(i) + flat.length(i)));
+      }
+      response["fit_transform"] = std::move(rows);
     }
   }
   Json word_index = Json::object();

@@ -231,6 +231,10 @@ def test_tokenizers():
         cases.append((options, [TRAIN], HELD_OUT))
         requests.append({"options": options, "fit": [TRAIN, TRAIN_MORE], "texts": TRAIN_MORE})
         cases.append((options, [TRAIN, TRAIN_MORE], TRAIN_MORE))
+        # fit_transform (each text tokenized once) on several threads, after an earlier fit.
+        requests.append({"options": options, "fit": [TRAIN, TRAIN_MORE], "texts": TRAIN_MORE,
+                         "fit_transform_threads": 3})
+        cases.append((options, [TRAIN, TRAIN_MORE], TRAIN_MORE))
     # Not fitted at all, and fitted on nothing but empty strings.
     for options in ({}, {"oov_token": "<OOV>"}):
         requests.append({"options": options, "texts": ["a b"], "pad": PAD_SETS})
@@ -251,6 +255,11 @@ def test_tokenizers():
         for batch in fits:
             tok.fit_on_texts(batch)
         theirs_seq = compare_tokenizer(context, options, ours, tok, texts)
+        if "fit_transform_threads" in request:
+            # fit_transform returns the sequences of the batch it fitted (the last one).
+            check_equal(context + " fit_transform", "sequences", ours["fit_transform"],
+                        [[x for x in seq if x is not None]
+                         for seq in tok.texts_to_sequences(fits[-1])])
         if "pad" in request:
             compare_padding(context, ours["pads"], theirs_seq)
         compare_json(context, ours["to_json"], tok, texts)

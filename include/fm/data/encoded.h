@@ -31,8 +31,14 @@ std::unordered_map<std::string, int64_t> label_index(const std::vector<std::stri
 /// Tokenizes every text, truncates to `padding.maxlen` from `padding.truncating`, maps labels.
 /// A label missing from `labels` throws fm::DataError "path:line: label \"x\" was not seen in
 /// training (labels: a, b)". Pass an empty `labels` to skip labels.
+/// `threads` > 1 tokenizes contiguous ranges of examples in parallel (same result).
 EncodedDataset encode_dataset(const Dataset& data, const Tokenizer& tokenizer,
-                              const PaddingOptions& padding, const std::vector<std::string>& labels);
+                              const PaddingOptions& padding, const std::vector<std::string>& labels,
+                              int threads = 1);
+/// The same from sequences already computed for `data`'s texts (e.g. by Tokenizer::fit_transform).
+EncodedDataset encode_sequences(const Dataset& data, const FlatSequences& sequences,
+                                const PaddingOptions& padding,
+                                const std::vector<std::string>& labels);
 
 /// Splits rows 0..n-1 into batches of at most `batch_size`. With `shuffle`, order is drawn from
 /// `seed`; with `bucket_by_length`, rows are sorted by length inside windows of 50 batches (then the

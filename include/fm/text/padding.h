@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "fm/text/sequences.h"
+
 namespace fm {
 
 /// Which end of a sequence padding or truncation applies to.
@@ -42,6 +44,9 @@ struct PaddedSequences {
 /// Throws fm::ConfigError when maxlen < 0.
 PaddedSequences pad_sequences(const std::vector<std::vector<int64_t>>& sequences,
                               const PaddingOptions& options = {});
+/// The same over sequences in one flat buffer.
+PaddedSequences pad_flat_sequences(const FlatSequences& sequences,
+                                   const PaddingOptions& options = {});
 
 /// The tokens of `sequence` that survive truncation to `maxlen` from side `truncating`
 /// (a view into `sequence`: first pointer and count): the last maxlen tokens for kPre, the first

@@ -5,11 +5,15 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "fm/text/sequences.h"
 
 namespace fm {
 
@@ -50,7 +54,14 @@ class Tokenizer {
 
   /// Updates word counts from `texts` and rebuilds the index (Keras `fit_on_texts`). Words are
   /// ordered by descending count, ties in first-seen order; the OOV token, when set, gets index 1.
-  void fit_on_texts(const std::vector<std::string>& texts);
+  ///
+  /// `threads` > 1 splits the texts into contiguous chunks counted in parallel and merged in
+  /// order, so the result (counts, first-seen order, index) is the same for every thread count.
+  void fit_on_texts(const std::vector<std::string>& texts, int threads = 1);
+  /// fit_on_texts(texts) followed by texts_to_sequences(texts), tokenizing each text once: the
+  /// fit records every token's word, and the sequences are that record mapped through the new
+  /// index. Same output as the two calls; about half the work. `threads` as in fit_on_texts.
+  FlatSequences fit_transform(const std::vector<std::string>& texts, int threads = 1);
   /// Keras `text_to_word_sequence` (or the code points when char_level) with this tokenizer's
   /// options.
   std::vector<std::string> split_text(std::string_view text) const;
@@ -61,6 +72,10 @@ class Tokenizer {
   void append_sequence(std::string_view text, std::vector<int64_t>& out) const;
   /// Index sequences of many texts.
   std::vector<std::vector<int64_t>> texts_to_sequences(const std::vector<std::string>& texts) const;
+  /// Index sequences of many texts in one flat buffer; `threads` > 1 converts contiguous chunks
+  /// of texts in parallel (same output for every thread count).
+  FlatSequences texts_to_flat_sequences(const std::vector<std::string>& texts,
+                                        int threads = 1) const;
 
   /// Number of embedding rows a model needs: the largest index text_to_sequence can produce, + 1.
   /// That is len(word_index) + 1, capped at num_words when num_words is set (> 0). (It is one
@@ -69,8 +84,9 @@ class Tokenizer {
   int64_t vocab_size() const;
   /// Index of the OOV token, 0 when there is none (no oov_token, or not fitted yet).
   int64_t oov_index() const { return oov_index_; }
-  /// Word → index (1-based; 0 is reserved for padding), over the full fitted vocabulary.
-  const std::unordered_map<std::string, int64_t>& word_index() const { return word_index_; }
+  /// Word → index (1-based; 0 is reserved for padding), over the full fitted vocabulary. Built on
+  /// the first call after a fit (a fit itself does not need the map); thread-safe.
+  const std::unordered_map<std::string, int64_t>& word_index() const;
   /// Index → word, for attributions and debugging; [0] and unused indices are "".
   const std::vector<std::string>& index_word() const { return index_word_; }
   /// Number of times `word` was seen by fit_on_texts (0 when never).
@@ -93,48 +109,83 @@ class Tokenizer {
   static Tokenizer from_json(std::string_view json);
 
  private:
-  /// Open-addressing hash set of words stored elsewhere (linear probing, load <= 1/2): each slot
-  /// holds the upper 32 bits of the word's hash and a 1-based id (0 = empty); the caller says which
-  /// word an id stands for. Lookups by string_view allocate nothing.
+  /// Open-addressing hash table of words (linear probing, load <= 1/2). A slot holds the word's
+  /// first 16 bytes inline (zero padded), its length and a 1-based id, so finding a word of up to
+  /// 16 bytes — nearly every word — touches one 32-byte slot and nothing else (the words
+  /// themselves live elsewhere; `tail(id)` gives the whole word of a longer one). Two spare 32-bit
+  /// fields serve the fit's per-chunk counts. Lookups by string_view allocate nothing.
   class WordTable {
    public:
+    struct alignas(32) Slot {
+      uint64_t k0 = 0, k1 = 0;  // bytes 0-7 and 8-15 of the word, little-endian, zero padded
+      uint32_t len = 0;
+      uint32_t id = 0;          // 0 = empty
+      uint32_t count = 0;       // per-chunk fit: occurrences
+      uint32_t last_doc = 0;    // per-chunk fit: 1 + the last text that counted it
+    };
+    struct Key {
+      uint64_t k0, k1, hash;
+      uint32_t len;
+      std::string_view word;
+    };
+    static Key key_of(std::string_view word);
     /// Empties the table and sizes it for `expected` ids.
     void reset(size_t expected);
-    /// The id of the word with hash `h` for which `same(id)` is true, or 0.
-    template <typename Same>
-    uint32_t find(uint64_t h, Same&& same) const;
-    /// Adds `id` (>= 1, not present) under hash `h`; `hash_of(id)` rehashes stored ids on growth.
-    template <typename HashOf>
-    void insert(uint64_t h, uint32_t id, HashOf&& hash_of);
-    bool empty() const { return size_ == 0; }
+    /// The slot of `key`, or nullptr; `tail(id)` is the whole word stored under `id`.
+    template <typename Tail>
+    const Slot* find(const Key& key, Tail&& tail) const;
+    /// The slot of `key`, inserted with id `next_id` when absent (then `inserted` is true).
+    /// Growing rehashes long words through `tail`. The pointer is valid until the next insert.
+    template <typename Tail>
+    Slot* find_or_insert(const Key& key, uint32_t next_id, Tail&& tail, bool& inserted);
+    size_t size() const { return size_; }
+    const std::vector<Slot>& slots() const { return slots_; }
+    /// Starts loading the slot where a search for `key` begins.
+    void prefetch(const Key& key) const {
+      if (!slots_.empty()) __builtin_prefetch(slots_.data() + (key.hash & mask_));
+    }
 
    private:
-    struct Slot {
-      uint32_t tag = 0;
-      uint32_t id = 0;
-    };
-    void place(uint64_t h, uint32_t id);
+    template <typename Tail>
+    void grow(Tail&& tail);
     std::vector<Slot> slots_;
     uint64_t mask_ = 0;
     size_t size_ = 0;
   };
-  // Per fitted word (parallel to words_): Keras' word_counts and word_docs, and the last document
-  // that counted it (for word_docs, during a fit).
+  // Per fitted word (parallel to words_): Keras' word_counts and word_docs.
   struct WordStats {
     int64_t count = 0;
     int64_t docs = 0;
-    int64_t last_doc = -1;
   };
+  struct ChunkFit;
+  /// The words of one text with their keys: a text is tokenized whole before its words are looked
+  /// up, so each lookup can prefetch the table slot of a word a few places ahead (most of a fit's
+  /// time was the wait for slots of the less frequent words).
+  struct TokenBatch;
 
   void build_tables();
-  void rebuild_index();
+  /// Counts texts[first, last) into `chunk` (and its tokens' words when chunk.keep_ids).
+  void fit_chunk(const std::vector<std::string>& texts, size_t first, size_t last,
+                 ChunkFit& chunk) const;
+  /// Shared by fit_on_texts and fit_transform.
+  FlatSequences fit(const std::vector<std::string>& texts, int threads, bool sequences);
+  /// Rebuilds index_word_ and the lookup table from the counts; returns each word's index
+  /// (by position in words_).
+  std::vector<int64_t> rebuild_index();
   void rebuild_lookup();
   int64_t lookup(std::string_view word) const;
   size_t find_word(std::string_view word) const;  // position in words_, or words_.size()
-  uint32_t add_word(std::string_view word, uint64_t h);
+  size_t find_or_add_word(std::string_view word);  // position in words_ (added when new)
   bool is_separator(char32_t cp) const;
   template <typename Emit>
   void for_each_token(std::string_view text, Emit&& emit) const;
+  template <typename Buffer, typename Emit>
+  void scan_words(std::string_view text, Buffer& word, Emit&& emit) const;
+  /// Tokenizes `text` into `batch`, then calls resolve(key) for each word in order, prefetching
+  /// the slots of `table` ahead.
+  template <typename Resolve>
+  void for_each_key(std::string_view text, TokenBatch& batch, const WordTable& table,
+                    Resolve&& resolve) const;
   template <typename Emit>
   void for_each_token_general(std::string_view text, Emit&& emit) const;
   template <typename Emit>
@@ -147,11 +198,20 @@ class Tokenizer {
   std::vector<std::string> words_;
   std::vector<WordStats> stats_;
   WordTable word_pos_;
-  std::unordered_map<std::string, int64_t> word_index_;
-  std::vector<std::string> index_word_;  // index_word_[i] is the word with index i; [0] is ""
+  // index_word_[i] is the word with index i when index_used_[i]; [0] and unused indices are "".
+  std::vector<std::string> index_word_;
+  std::vector<char> index_used_;
   int64_t oov_index_ = 0;
-  // word_index_ for the allocation-free hot path (id = index; compared against index_word_).
+  // The index for the allocation-free hot path (id = index; long words compared against
+  // index_word_).
   WordTable index_table_;
+  // word_index() as a map, built on demand from index_word_ (shared between copies of one
+  // fitted state; a fit or load starts a new one).
+  struct WordIndexCache {
+    std::once_flag once;
+    std::unordered_map<std::string, int64_t> map;
+  };
+  mutable std::shared_ptr<WordIndexCache> word_index_cache_ = std::make_shared<WordIndexCache>();
   // ASCII byte → separator? (a filter or the one-byte split, after lowercasing) and kept byte.
   std::array<bool, 128> ascii_separator_{};
   // Byte → what the word splitter does with it (kKeepByte, kSeparatorByte, ...); lets the hot

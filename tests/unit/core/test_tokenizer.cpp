@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fm/error.h"
+#include "fm/text/padding.h"
 #include "fm/text/tokenizer.h"
 
 namespace {
@@ -297,6 +298,133 @@ TEST(Tokenizer, InvalidOptionsAreConfigErrors) {
   fm::TokenizerOptions bad_filters;
   bad_filters.filters = "\xC3";
   EXPECT_THROW(fm::Tokenizer{bad_filters}, fm::ConfigError);
+}
+
+// --- fit_transform, threads, flat sequences -------------------------------------------------
+// These paths must give exactly what the Keras-shaped calls give (fit_on_texts, then
+// texts_to_sequences), which the tests above and tests/python/test_keras_text.py check against
+// Keras itself.
+
+std::vector<std::string> mixed_corpus() {
+  std::vector<std::string> texts = {
+      "The cat sat on the mat.", "", "!!!", "The dog ate my homework.",
+      "Ünïcödé TEXT, with İstanbul and ΣΊΣΥΦΟΣ", "bad \xFF byte \xC3 here",
+      // words longer than 16 bytes, and ones that share their first 16 bytes
+      "abcdefghijklmnopq abcdefghijklmnopr abcdefghijklmnop abcdefghijklmnopq",
+      "supercalifragilisticexpialidocious SUPERCALIFRAGILISTICEXPIALIDOCIOUS x",
+      "a a a b b c <OOV> oov"};
+  // Enough texts that several chunks get real work, with words that recur across chunks and
+  // words first seen in late chunks (the tie order across chunks matters).
+  for (int i = 0; i < 300; ++i) {
+    std::string t = "row" + std::to_string(i % 37) + " shared words here, ";
+    t += "late" + std::to_string(i / 50) + " " + std::string(static_cast<size_t>(i % 7), 'z');
+    if (i % 11 == 0) t += " CAPITAL Mixed";
+    texts.push_back(t);
+  }
+  return texts;
+}
+
+std::vector<fm::TokenizerOptions> option_sets() {
+  std::vector<fm::TokenizerOptions> sets(7);
+  sets[1].oov_token = "<OOV>";
+  sets[2].num_words = 10;
+  sets[3].num_words = 10;
+  sets[3].oov_token = "oov";  // also a fitted word: the later index wins
+  sets[4].char_level = true;
+  sets[5].split = "ab";  // multi-code-point separator
+  sets[6].lower = false;
+  sets[6].filters = "";
+  return sets;
+}
+
+std::vector<Seq> unflatten(const fm::FlatSequences& flat) {
+  std::vector<Seq> out;
+  for (int64_t i = 0; i < flat.size(); ++i) out.emplace_back(flat.data(i), flat.data(i) + flat.length(i));
+  return out;
+}
+
+TEST(Tokenizer, FitTransformEqualsFitThenTextsToSequences) {
+  const auto texts = mixed_corpus();
+  for (const auto& options : option_sets()) {
+    const fm::Tokenizer reference = fitted(options, texts);
+    const auto expected = reference.texts_to_sequences(texts);
+    for (int threads : {1, 2, 3, 8}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + ", split \"" + options.split + "\"");
+      fm::Tokenizer tok(options);
+      const fm::FlatSequences flat = tok.fit_transform(texts, threads);
+      ASSERT_EQ(flat.size(), static_cast<int64_t>(texts.size()));
+      EXPECT_EQ(unflatten(flat), expected);
+      EXPECT_EQ(tok.word_index(), reference.word_index());
+      EXPECT_EQ(tok.to_json(), reference.to_json());  // counts, docs and first-seen order too
+      EXPECT_EQ(tok.vocab_size(), reference.vocab_size());
+      EXPECT_EQ(unflatten(reference.texts_to_flat_sequences(texts, threads)), expected);
+    }
+  }
+}
+
+TEST(Tokenizer, ThreadedFitContinuesAnEarlierFit) {
+  // A second fit merges into the counts of the first (Keras' repeated fit_on_texts).
+  const auto texts = mixed_corpus();
+  const std::vector<std::string> first(texts.begin(), texts.begin() + 120);
+  const std::vector<std::string> second(texts.begin() + 120, texts.end());
+  fm::TokenizerOptions options;
+  options.oov_token = "<OOV>";
+  fm::Tokenizer reference(options);
+  reference.fit_on_texts(first);
+  reference.fit_on_texts(second);
+  for (int threads : {1, 4}) {
+    fm::Tokenizer tok(options);
+    tok.fit_on_texts(first, threads);
+    const auto flat = tok.fit_transform(second, threads);
+    EXPECT_EQ(tok.to_json(), reference.to_json());
+    EXPECT_EQ(unflatten(flat), reference.texts_to_sequences(second));
+    EXPECT_EQ(tok.document_count(), static_cast<int64_t>(texts.size()));
+  }
+}
+
+TEST(Tokenizer, LongWordsSharingAPrefixStayDistinct) {
+  fm::Tokenizer tok;
+  const auto flat = tok.fit_transform(
+      {"abcdefghijklmnopq abcdefghijklmnopr abcdefghijklmnop abcdefghijklmnopq"}, 1);
+  // Counts: ...q twice (index 1), then ...r and the 16-byte word in first-seen order.
+  EXPECT_EQ(unflatten(flat), (std::vector<Seq>{{1, 2, 3, 1}}));
+  EXPECT_EQ(tok.word_count("abcdefghijklmnopq"), 2);
+  EXPECT_EQ(tok.word_count("abcdefghijklmnopr"), 1);
+  EXPECT_EQ(tok.word_count("abcdefghijklmnop"), 1);
+  EXPECT_EQ(tok.word_count("abcdefghijklmnopqq"), 0);
+}
+
+TEST(Tokenizer, WordIndexMapIsBuiltOnDemandAndFollowsRefits) {
+  fm::Tokenizer tok;
+  tok.fit_on_texts({"b a b"});
+  const fm::Tokenizer copy = tok;
+  EXPECT_EQ(tok.word_index(), (std::unordered_map<std::string, int64_t>{{"b", 1}, {"a", 2}}));
+  tok.fit_on_texts({"a a a"});
+  EXPECT_EQ(tok.word_index(), (std::unordered_map<std::string, int64_t>{{"a", 1}, {"b", 2}}));
+  EXPECT_EQ(copy.word_index(), (std::unordered_map<std::string, int64_t>{{"b", 1}, {"a", 2}}));
+}
+
+TEST(Padding, FlatSequencesPadLikeNestedOnes) {
+  const std::vector<Seq> nested = {{1, 2, 3}, {}, {4}, {5, 6, 7, 8, 9}};
+  fm::FlatSequences flat;
+  for (const auto& s : nested) {
+    flat.values.insert(flat.values.end(), s.begin(), s.end());
+    flat.offsets.push_back(static_cast<int64_t>(flat.values.size()));
+  }
+  for (auto side : {fm::PadSide::kPre, fm::PadSide::kPost}) {
+    for (std::optional<int64_t> maxlen : {std::optional<int64_t>(), std::optional<int64_t>(2)}) {
+      fm::PaddingOptions options;
+      options.maxlen = maxlen;
+      options.padding = side;
+      options.truncating = side;
+      options.value = -1;
+      const auto a = fm::pad_sequences(nested, options);
+      const auto b = fm::pad_flat_sequences(flat, options);
+      EXPECT_EQ(a.values, b.values);
+      EXPECT_EQ(a.lengths, b.lengths);
+      EXPECT_EQ(a.cols, b.cols);
+    }
+  }
 }
 
 }  // namespace
