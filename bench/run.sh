@@ -146,7 +146,7 @@ $py bench/peer_keras_tokenizer.py --data "$train" --num-words "$num_words" --max
   --repeat "$tok_repeat" --json >"$work/keras-tokenizer.json"
 echo "bench: fmkit tokenizer" >&2
 "$bin/tokenizer_bench" --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
-  --repeat "$((tok_repeat * 3))" --json >"$work/fmkit-tokenizer.json"
+  --threads "$threads" --repeat "$((tok_repeat * 3))" --json >"$work/fmkit-tokenizer.json"
 
 # 6. fm-audit on a generated predictions CSV vs a vectorised numpy bootstrap of the same rates.
 echo "bench: fm-audit ($audit_rows rows x $audit_groups groups x $audit_resamples resamples)" >&2

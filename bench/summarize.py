@@ -89,12 +89,20 @@ def main():
                                                  100 * peer_gflops[best_peer["variant"]] / peak),
          ratio(fm_gflops, peer_gflops[best_peer["variant"]])))
     tok_same = "same matrix" if fmtok["sha256"] == keras["sha256"] else "**matrices differ**"
-    add(("3. Tokenizer + padding, MB/s, 1 thread (wall; per CPU-second)",
-         "%.1f; %.1f" % (fmtok["megabytes_per_second"], fmtok["megabytes_per_cpu_second"]),
+    calls, pipe = fmtok["calls"], fmtok["pipeline"]
+    add(("3. Tokenizer + padding, MB/s (wall; per CPU-second): fm-train's path, "
+         "fit_transform + pad, %d thread(s)" % pipe["threads"],
+         "%.1f; %.1f" % (pipe["megabytes_per_second"], pipe["megabytes_per_cpu_second"]),
          "Keras %.2f; %.2f (%s)" % (keras["megabytes_per_second"],
                                     keras["megabytes_per_cpu_second"], tok_same),
-         "%s; %s" % (ratio(fmtok["megabytes_per_second"], keras["megabytes_per_second"]),
-                     ratio(fmtok["megabytes_per_cpu_second"],
+         "%s; %s (target ≥ 50×, ≥ 100 MB/s per thread)"
+         % (ratio(pipe["megabytes_per_second"], keras["megabytes_per_second"]),
+            ratio(pipe["megabytes_per_cpu_second"], keras["megabytes_per_cpu_second"]))))
+    add(("   the Keras-shaped three calls (fit_on_texts, texts_to_sequences, pad_sequences), "
+         "1 thread", "%.1f; %.1f" % (calls["megabytes_per_second"],
+                                     calls["megabytes_per_cpu_second"]), "",
+         "%s; %s" % (ratio(calls["megabytes_per_second"], keras["megabytes_per_second"]),
+                     ratio(calls["megabytes_per_cpu_second"],
                            keras["megabytes_per_cpu_second"]))))
     add(("4. Evaluation, test examples/s: whole fm-eval command", "%.0f (%.2f s)"
          % (n_test / eval_wall, eval_wall),
@@ -164,9 +172,11 @@ def main():
               "and tests the best epoch; the PyTorch peer trains on all training rows for the "
               "given epochs. fm-eval's whole-command figure includes process start-up and "
               "LibTorch initialisation; the peer's counts its inference loop only. The tokenizer "
-              "figures time Tokenizer.fit_on_texts + texts_to_sequences + pad_sequences on the "
-              "training split (CSV reading excluded) and check that both produce the same padded "
-              "matrix (SHA-256). fm-audit computes every group metric, aggregate and bias AUC, "
+              "figures time, on the training split (CSV reading excluded), Keras' "
+              "Tokenizer.fit_on_texts + texts_to_sequences + pad_sequences against fmkit's "
+              "fit_transform (each text tokenized once, texts split across threads) + pad, and "
+              "fmkit's same three calls on one thread; the bench checks that all produce the "
+              "same padded matrix (SHA-256). fm-audit computes every group metric, aggregate and bias AUC, "
               "with intervals; the numpy peer bootstraps 8 per-group rates and their differences.",
               ""]
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
