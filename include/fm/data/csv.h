@@ -1,9 +1,12 @@
 #pragma once
 /// \file
-/// RFC 4180 CSV helpers: quoting for writers and a whole-table reader for files whose columns are
-/// not known in advance (e.g. predictions files). Labelled datasets use fm::read_dataset().
+/// RFC 4180 CSV helpers: quoting for writers, a streaming reader and a whole-table reader for files
+/// whose columns are not known in advance (e.g. predictions files). Labelled datasets use
+/// fm::read_dataset().
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +37,51 @@ struct CsvTable {
 /// CRLF / LF / CR line endings, UTF-8 BOM, blank lines skipped, every field valid UTF-8, every row
 /// as many fields as the header. A file with a header and no rows gives an empty `rows`.
 CsvTable read_csv_table(const std::string& path);
+
+/// Streams the data records of a CSV file without copying their fields, for large files of which a
+/// few columns are needed. Same rules and one-line fm::DataError messages as read_csv_table(),
+/// raised as the records are reached.
+class CsvReader {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  /// Maps (or, for a pipe, reads) the whole file and parses the header. Throws fm::DataError when
+  /// the file cannot be read, is empty, or its header has invalid UTF-8 or a repeated name.
+  explicit CsvReader(const std::string& path);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  /// File being read (for error messages).
+  const std::string& path() const;
+  /// Column names from the first record.
+  const std::vector<std::string>& header() const;
+  /// 1-based line of the header (after any blank lines).
+  int64_t header_line() const;
+  /// Index of column `name` in header(), or npos.
+  std::size_t find_column(std::string_view name) const;
+  /// Index of column `name`; throws the csv_column_index() message when absent.
+  std::size_t column_index(const std::string& name) const;
+
+  /// Moves to the next data record; false at the end of the file. Throws fm::DataError
+  /// `path:LINE: ...` on a quoting error, a field count that differs from the header's, or a field
+  /// that is not valid UTF-8.
+  bool next();
+  /// Field `index` (< header().size()) of the current record, quotes undone; valid until next().
+  std::string_view field(std::size_t index) const { return fields_[index]; }
+  /// 1-based line where the current record starts.
+  int64_t line() const;
+  /// Bytes parsed so far (header and current record included) and the file's size: with the
+  /// records read so far, an estimate of how many are left.
+  std::size_t bytes_read() const;
+  std::size_t file_size() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  std::vector<std::string_view> fields_;
+  std::vector<int64_t> field_lines_;
+};
 
 /// Index of column `name` in `table.header`. Throws fm::DataError
 /// `path:LINE: no column "name" (columns: a, b); did you mean "Name"?` when absent.
