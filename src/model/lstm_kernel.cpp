@@ -79,36 +79,69 @@ void for_each_chunk(const PackedLayout& layout, const F& chunk) {
   });
 }
 
-/// Step forward for n rows: gates g [n, 4H] hold pre-activations (i, f, g, o) and are overwritten
+// The element loops below must stay free of control flow so that GCC vectorises them (a
+// conditional load such as `c_prev ? c_prev[j] : 0` does not if-convert and made both loops
+// scalar): the conditions are template parameters, chosen once per call.
+
+/// One row of the step forward: g [4H] holds pre-activations (i, f, g, o) and is overwritten with
+/// the activations; c_prev [H] (unused unless kPrev) → c, tanh(c), h.
+template <bool kPrev>
+inline void cell_forward_row(float* __restrict gi, float* __restrict gf, float* __restrict gg,
+                             float* __restrict go, const float* __restrict cp,
+                             float* __restrict cr, float* __restrict tr, float* __restrict hr,
+                             int64_t hidden) {
+  for (int64_t j = 0; j < hidden; ++j) {
+    const float i = sigmoid_approx(gi[j]);
+    const float f = sigmoid_approx(gf[j]);
+    const float g = tanh_approx(gg[j]);
+    const float o = sigmoid_approx(go[j]);
+    gi[j] = i;
+    gf[j] = f;
+    gg[j] = g;
+    go[j] = o;
+    const float cv = kPrev ? f * cp[j] + i * g : i * g;
+    const float t = tanh_approx(cv);
+    cr[j] = cv;
+    tr[j] = t;
+    hr[j] = o * t;
+  }
+}
+
+/// Step forward for n rows: gates [n, 4H] hold pre-activations (i, f, g, o) and are overwritten
 /// with the activations; c_prev [n, H] (null at step 0) → c, tanh(c), h.
 FM_SIMD_CLONES void cell_forward(float* gates, const float* c_prev, float* c, float* tc,
                                  float* h, int64_t n, int64_t hidden) {
-  {
-    for (int64_t r = 0; r < n; ++r) {
-      float* gi = gates + r * 4 * hidden;
-      float* gf = gi + hidden;
-      float* gg = gi + 2 * hidden;
-      float* go = gi + 3 * hidden;
-      float* cr = c + r * hidden;
-      float* tr = tc + r * hidden;
-      float* hr = h + r * hidden;
-      const float* cp = c_prev ? c_prev + r * hidden : nullptr;
-      for (int64_t j = 0; j < hidden; ++j) {
-        const float i = sigmoid_approx(gi[j]);
-        const float f = sigmoid_approx(gf[j]);
-        const float g = tanh_approx(gg[j]);
-        const float o = sigmoid_approx(go[j]);
-        gi[j] = i;
-        gf[j] = f;
-        gg[j] = g;
-        go[j] = o;
-        const float cv = (cp ? f * cp[j] : 0.0f) + i * g;
-        const float t = tanh_approx(cv);
-        cr[j] = cv;
-        tr[j] = t;
-        hr[j] = o * t;
-      }
+  for (int64_t r = 0; r < n; ++r) {
+    float* gi = gates + r * 4 * hidden;
+    if (c_prev != nullptr) {
+      cell_forward_row<true>(gi, gi + hidden, gi + 2 * hidden, gi + 3 * hidden,
+                             c_prev + r * hidden, c + r * hidden, tc + r * hidden, h + r * hidden,
+                             hidden);
+    } else {
+      cell_forward_row<false>(gi, gi + hidden, gi + 2 * hidden, gi + 3 * hidden, nullptr,
+                              c + r * hidden, tc + r * hidden, h + r * hidden, hidden);
     }
+  }
+}
+
+/// One row of the step backward (see cell_backward); kCarried: dc_carry holds dL/dc_t from step
+/// t+1; kPrev: there is a c_{t-1}.
+template <bool kPrev, bool kCarried>
+inline void cell_backward_row(const float* __restrict gi, const float* __restrict gf,
+                              const float* __restrict gg, const float* __restrict go,
+                              const float* __restrict cp, const float* __restrict tr,
+                              const float* __restrict dhr, float* __restrict dcr,
+                              float* __restrict di, float* __restrict df, float* __restrict dg,
+                              float* __restrict dout, int64_t hidden) {
+  for (int64_t j = 0; j < hidden; ++j) {
+    const float i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tr[j], d = dhr[j];
+    const float from_h = d * o * (1.0f - t * t);
+    const float dc = kCarried ? dcr[j] + from_h : from_h;
+    di[j] = dc * g * i * (1.0f - i);
+    df[j] = kPrev ? dc * cp[j] * f * (1.0f - f) : 0.0f;
+    dg[j] = dc * i * (1.0f - g * g);
+    dout[j] = d * t * o * (1.0f - o);
+    dcr[j] = dc * f;
   }
 }
 
@@ -118,31 +151,30 @@ FM_SIMD_CLONES void cell_forward(float* gates, const float* c_prev, float* c, fl
 FM_SIMD_CLONES void cell_backward(const float* gates, const float* c_prev, const float* tc,
                                   const float* dh, float* dc_carry, int64_t n_next, float* dgates,
                                   int64_t n, int64_t hidden) {
-  {
-    for (int64_t r = 0; r < n; ++r) {
-      const float* gi = gates + r * 4 * hidden;
-      const float* gf = gi + hidden;
-      const float* gg = gi + 2 * hidden;
-      const float* go = gi + 3 * hidden;
-      const float* tr = tc + r * hidden;
-      const float* dhr = dh + r * hidden;
-      const float* cp = c_prev ? c_prev + r * hidden : nullptr;
-      float* dcr = dc_carry + r * hidden;
-      float* di = dgates + r * 4 * hidden;
-      float* df = di + hidden;
-      float* dg = di + 2 * hidden;
-      float* dout = di + 3 * hidden;
-      const bool carried = r < n_next;
-      for (int64_t j = 0; j < hidden; ++j) {
-        const float i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tr[j], d = dhr[j];
-        const float dc = (carried ? dcr[j] : 0.0f) + d * o * (1.0f - t * t);
-        di[j] = dc * g * i * (1.0f - i);
-        df[j] = cp ? dc * cp[j] * f * (1.0f - f) : 0.0f;
-        dg[j] = dc * i * (1.0f - g * g);
-        dout[j] = d * t * o * (1.0f - o);
-        dcr[j] = dc * f;
+  for (int64_t r = 0; r < n; ++r) {
+    const float* gi = gates + r * 4 * hidden;
+    const float* cp = c_prev ? c_prev + r * hidden : nullptr;
+    float* di = dgates + r * 4 * hidden;
+    const float* tr = tc + r * hidden;
+    const float* dhr = dh + r * hidden;
+    float* dcr = dc_carry + r * hidden;
+    const bool carried = r < n_next;
+#define FM_CELL_BACKWARD_ROW(PREV, CARRIED)                                                    \
+  cell_backward_row<PREV, CARRIED>(gi, gi + hidden, gi + 2 * hidden, gi + 3 * hidden, cp, tr, \
+                                   dhr, dcr, di, di + hidden, di + 2 * hidden,                \
+                                   di + 3 * hidden, hidden)
+    if (cp != nullptr) {
+      if (carried) {
+        FM_CELL_BACKWARD_ROW(true, true);
+      } else {
+        FM_CELL_BACKWARD_ROW(true, false);
       }
+    } else if (carried) {
+      FM_CELL_BACKWARD_ROW(false, true);
+    } else {
+      FM_CELL_BACKWARD_ROW(false, false);
     }
+#undef FM_CELL_BACKWARD_ROW
   }
 }
 
