@@ -25,10 +25,12 @@ struct Row {
   int positive;
 };
 
-/// ROC points at every distinct-score cut (descending), then their upper convex hull.
-std::vector<Vertex> roc_hull(std::vector<Row> rows, int64_t positives, int64_t negatives) {
+/// Sorts `rows` by descending score and calls cut(tp, fp, t) after each run of equal scores:
+/// predicting positive for scores > t selects exactly the rows so far (t is halfway to the next
+/// score, -inf after the last).
+template <typename Cut>
+void for_each_cut(std::vector<Row>& rows, Cut&& cut) {
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.score > b.score; });
-  std::vector<Vertex> points = {{0.0, 0.0, kInf}};
   int64_t tp = 0, fp = 0;
   for (std::size_t i = 0; i < rows.size();) {
     const double s = rows[i].score;
@@ -41,9 +43,17 @@ std::vector<Vertex> roc_hull(std::vector<Row> rows, int64_t positives, int64_t n
       t = 0.5 * (s + rows[i].score);
       if (!(t < s)) t = rows[i].score;  // adjacent doubles: "> next score" still selects s
     }
+    cut(tp, fp, t);
+  }
+}
+
+/// ROC points at every distinct-score cut (descending), then their upper convex hull.
+std::vector<Vertex> roc_hull(std::vector<Row> rows, int64_t positives, int64_t negatives) {
+  std::vector<Vertex> points = {{0.0, 0.0, kInf}};
+  for_each_cut(rows, [&](int64_t tp, int64_t fp, double t) {
     points.push_back({static_cast<double>(fp) / static_cast<double>(negatives),
                       static_cast<double>(tp) / static_cast<double>(positives), t});
-  }
+  });
   // Points come sorted by (x, y); keep r1 only when it lies strictly above the chord r0–r2.
   std::vector<Vertex> hull;
   for (const auto& r2 : points) {
@@ -131,29 +141,17 @@ struct GroupData {
 
 /// Best group-blind deterministic threshold by accuracy (ties: closest to 0.5).
 ThresholdRule overall_rule(std::vector<Row> rows, int64_t negatives) {
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.score > b.score; });
   const auto n = static_cast<double>(rows.size());
   double best_acc = static_cast<double>(negatives) / n;
   double best_t = kInf;
-  int64_t tp = 0, fp = 0;
-  for (std::size_t i = 0; i < rows.size();) {
-    const double s = rows[i].score;
-    while (i < rows.size() && rows[i].score == s) {
-      (rows[i].positive ? tp : fp) += 1;
-      ++i;
-    }
-    double t = -kInf;
-    if (i < rows.size()) {
-      t = 0.5 * (s + rows[i].score);
-      if (!(t < s)) t = rows[i].score;
-    }
+  for_each_cut(rows, [&](int64_t tp, int64_t fp, double t) {
     const double acc = static_cast<double>(tp + negatives - fp) / n;
     if (acc > best_acc + kTie ||
         (acc > best_acc - kTie && std::fabs(t - 0.5) < std::fabs(best_t - 0.5))) {
       best_acc = std::max(acc, best_acc);
       best_t = t;
     }
-  }
+  });
   ThresholdRule r;
   r.threshold0 = r.threshold1 = best_t;
   return r;
