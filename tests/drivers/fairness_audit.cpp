@@ -12,13 +12,13 @@
 // Errors: one line on stderr, exit code of the fm::Error (2 for malformed JSON).
 
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "fm/error.h"
 #include "fm/fairness/audit.h"
 #include "fm/report/audit_report.h"
+#include "json_driver.h"
 
 namespace {
 
@@ -80,17 +80,4 @@ nlohmann::json run(const nlohmann::json& in) {
 
 }  // namespace
 
-int main() {
-  try {
-    const std::string input((std::istreambuf_iterator<char>(std::cin)),
-                            std::istreambuf_iterator<char>());
-    std::cout << run(nlohmann::json::parse(input)).dump() << "\n";
-    return 0;
-  } catch (const fm::Error& e) {
-    std::cerr << "driver_fairness_audit: error: " << e.what() << "\n";
-    return static_cast<int>(e.exit_code());
-  } catch (const nlohmann::json::exception& e) {
-    std::cerr << "driver_fairness_audit: error: stdin: " << e.what() << "\n";
-    return 2;
-  }
-}
+int main() { return fm::test::json_driver_main("driver_fairness_audit", run); }

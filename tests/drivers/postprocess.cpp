@@ -14,7 +14,6 @@
 // Errors: one line on stderr, exit code of the fm::Error (2 for malformed JSON).
 
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -22,6 +21,7 @@
 #include "fm/error.h"
 #include "fm/eval/calibration.h"
 #include "fm/fairness/thresholds.h"
+#include "json_driver.h"
 
 namespace {
 
@@ -91,23 +91,4 @@ nlohmann::json run(const nlohmann::json& in) {
 
 }  // namespace
 
-int main() {
-  try {
-    const std::string text((std::istreambuf_iterator<char>(std::cin)),
-                           std::istreambuf_iterator<char>());
-    nlohmann::json in;
-    try {
-      in = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      throw fm::ConfigError(std::string("stdin: malformed JSON: ") + e.what());
-    }
-    std::cout << run(in).dump() << "\n";
-    return 0;
-  } catch (const fm::Error& e) {
-    std::cerr << "driver_postprocess: error: " << e.what() << "\n";
-    return static_cast<int>(e.exit_code());
-  } catch (const std::exception& e) {
-    std::cerr << "driver_postprocess: error: " << e.what() << "\n";
-    return 2;
-  }
-}
+int main() { return fm::test::json_driver_main("driver_postprocess", run); }

@@ -13,25 +13,16 @@ Borkan et al. 2019 via sklearn.metrics.roc_auc_score), independently of the C++ 
 Exits non-zero on any mismatch.
 """
 
-import json
-import math
-import os
-import subprocess
 import sys
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-DRIVER = os.path.join(os.environ.get("FM_BIN_DIR", "build/bin"), "driver_fairness_audit")
-FAILURES = []
-CHECKS = [0]
+from _harness import Mismatches, binary, run_binary, run_json
 
-
-def check(ok, what):
-    CHECKS[0] += 1
-    if not ok:
-        FAILURES.append(what)
-        print("MISMATCH:", what, file=sys.stderr)
+DRIVER = binary("driver_fairness_audit")
+MISMATCHES = Mismatches()
+check = MISMATCHES.check
 
 
 def close(a, b, tol=1e-9):
@@ -40,12 +31,8 @@ def close(a, b, tol=1e-9):
     return abs(a - b) <= tol * max(1.0, abs(b))
 
 
-def run(payload, expect_rc=0):
-    proc = subprocess.run([DRIVER], input=json.dumps(payload).encode(), capture_output=True)
-    if proc.returncode != expect_rc:
-        raise SystemExit(f"driver exited {proc.returncode} (expected {expect_rc}): "
-                         f"{proc.stderr.decode(errors='replace')}")
-    return json.loads(proc.stdout) if expect_rc == 0 else proc.stderr.decode()
+def run(payload):
+    return run_json(DRIVER, payload)
 
 
 def index(result):
@@ -420,14 +407,10 @@ def main():
     # Errors.
     bad = random_case(rng, 50)
     bad["options"] = {"positive_label": "nope"}
-    err = run(bad, expect_rc=2)
+    err = run_binary([DRIVER], bad, expect_rc=2).stderr.decode()
     check("positive_label" in err and "nope" in err, f"error message {err!r}")
 
-    if FAILURES:
-        print(f"{len(FAILURES)} mismatches", file=sys.stderr)
-        return 1
-    print(f"fairness reference: all {CHECKS[0]} checks passed")
-    return 0
+    return MISMATCHES.finish(f"fairness reference: all {MISMATCHES.checks} checks passed")
 
 
 if __name__ == "__main__":

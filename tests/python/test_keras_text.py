@@ -5,24 +5,22 @@ real keras_preprocessing Tokenizer, pad_sequences and Python's str.lower().
 Exits 1 with one line per mismatch (first few shown) when anything differs.
 """
 import json
-import os
 import random
-import subprocess
 import sys
 import unicodedata
 
 from keras_preprocessing.sequence import pad_sequences
 from keras_preprocessing.text import Tokenizer, text_to_word_sequence, tokenizer_from_json
 
-BIN_DIR = os.environ.get("FM_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/bin"))
-DRIVER = os.path.join(BIN_DIR, "driver_keras_text")
-SOURCE_DIR = os.environ.get("FM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+from _harness import Mismatches, binary, run_json
 
-failures = []
+DRIVER = binary("driver_keras_text")
+# Collected silently and listed (the first 60) at the end.
+MISMATCHES = Mismatches(prefix=None)
 
 
 def fail(context, message):
-    failures.append(f"{context}: {message}")
+    MISMATCHES.fail(f"{context}: {message}")
 
 
 def check_equal(context, what, ours, theirs):
@@ -38,12 +36,7 @@ def short(value, limit=300):
 
 
 def run_driver(requests):
-    payload = json.dumps({"requests": requests})
-    proc = subprocess.run([DRIVER], input=payload.encode("utf-8"), capture_output=True, timeout=600)
-    if proc.returncode != 0:
-        print(f"driver_keras_text failed (exit {proc.returncode}): {proc.stderr.decode()}")
-        sys.exit(1)
-    return json.loads(proc.stdout.decode("utf-8"))["responses"]
+    return run_json(DRIVER, {"requests": requests}, timeout=600)["responses"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,23 +369,15 @@ def test_unicode():
 
 
 def main():
-    if not os.path.exists(DRIVER):
-        print(f"driver not found: {DRIVER} (set FM_BIN_DIR)")
-        return 1
     test_tokenizers()
     test_from_keras_json()
     test_from_json_errors()
     test_unicode()
-    if failures:
-        print(f"FAILED: {len(failures)} mismatch(es) between fmkit and keras_preprocessing/Python")
-        for line in failures[:60]:
-            print("  " + line)
-        if len(failures) > 60:
-            print(f"  ... and {len(failures) - 60} more")
-        return 1
-    print(f"OK: {len(OPTION_SETS)} option sets, {len(PAD_SETS)} padding settings, "
-          f"{len(TRAIN)} + {len(TRAIN_MORE)} training texts match keras_preprocessing")
-    return 0
+    return MISMATCHES.finish(
+        f"OK: {len(OPTION_SETS)} option sets, {len(PAD_SETS)} padding settings, "
+        f"{len(TRAIN)} + {len(TRAIN_MORE)} training texts match keras_preprocessing",
+        f"FAILED: {len(MISMATCHES.failures)} mismatch(es) between fmkit and "
+        "keras_preprocessing/Python", listed=60)
 
 
 if __name__ == "__main__":

@@ -12,32 +12,21 @@ independent Python implementations:
 Exits non-zero on any mismatch.
 """
 
-import json
-import os
 import random
 import re
-import subprocess
 import sys
 
 import numpy as np
 
-DRIVER = os.path.join(os.environ.get("FM_BIN_DIR", "build/bin"), "driver_fairness_mitigation")
-FAILURES = []
-CHECKS = [0]
+from _harness import Mismatches, binary, run_json
 
-
-def check(ok, what):
-    CHECKS[0] += 1
-    if not ok:
-        FAILURES.append(what)
-        print("MISMATCH:", what, file=sys.stderr)
+DRIVER = binary("driver_fairness_mitigation")
+MISMATCHES = Mismatches()
+check = MISMATCHES.check
 
 
 def run(payload):
-    proc = subprocess.run([DRIVER], input=json.dumps(payload).encode(), capture_output=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"driver exited {proc.returncode}: {proc.stderr.decode(errors='replace')}")
-    return json.loads(proc.stdout)
+    return run_json(DRIVER, payload)
 
 
 # --- reweighing -----------------------------------------------------------------------------
@@ -234,6 +223,7 @@ for r, cs in by_row.items():
     ok &= len(cs) == min(2, len(full)) and pos == sorted(pos) and len(set(pos)) == len(pos)
 check(ok, "capped sample is an ordered subset")
 
-print(f"{CHECKS[0]} checks, {len(FAILURES)} mismatches")
-print(f"{CHECKS[0] - len(FAILURES)} passed, {len(FAILURES)} failed")
-sys.exit(1 if FAILURES else 0)
+checks, failed = MISMATCHES.checks, len(MISMATCHES.failures)
+print(f"{checks} checks, {failed} mismatches")
+print(f"{checks - failed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

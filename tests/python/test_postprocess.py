@@ -14,10 +14,7 @@ driver_postprocess) against independent references:
 Exits non-zero on any mismatch.
 """
 
-import json
 import math
-import os
-import subprocess
 import sys
 
 import numpy as np
@@ -25,23 +22,15 @@ import torch
 from scipy.optimize import linprog, minimize_scalar
 from sklearn.metrics import brier_score_loss
 
-DRIVER = os.path.join(os.environ.get("FM_BIN_DIR", "build/bin"), "driver_postprocess")
-FAILURES = []
-CHECKS = [0]
+from _harness import Mismatches, binary, run_json
 
-
-def check(ok, what):
-    CHECKS[0] += 1
-    if not ok:
-        FAILURES.append(what)
-        print("MISMATCH:", what, file=sys.stderr)
+DRIVER = binary("driver_postprocess")
+MISMATCHES = Mismatches()
+check = MISMATCHES.check
 
 
 def run(payload):
-    proc = subprocess.run([DRIVER], input=json.dumps(payload).encode(), capture_output=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"driver exited {proc.returncode}: {proc.stderr.decode(errors='replace')}")
-    return json.loads(proc.stdout)
+    return run_json(DRIVER, payload)
 
 
 def softmax_f32(logits):
@@ -266,5 +255,5 @@ for trial in range(12):
     decisions = [int(coin(11 + trial, i) < p) for i, p in zip(ids, got["probability"])]
     check(decisions == got["decision"], f"trial {trial}: documented coin")
 
-print(f"{CHECKS[0]} checks, {len(FAILURES)} mismatches")
-sys.exit(1 if FAILURES else 0)
+print(f"{MISMATCHES.checks} checks, {len(MISMATCHES.failures)} mismatches")
+sys.exit(1 if MISMATCHES.failures else 0)

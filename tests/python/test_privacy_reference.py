@@ -31,21 +31,17 @@ Exits non-zero on any mismatch.
 
 import json
 import math
-import os
-import subprocess
 import sys
 
 import numpy as np
 from scipy import integrate
 
-BIN = os.path.join(os.environ.get("FM_BIN_DIR", "build/bin"), "fm-privacy")
+from _harness import Mismatches, binary, run_binary
+
+BIN = binary("fm-privacy")
 ORDERS = [1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64))
-FAILURES = []
-
-
-def fail(what):
-    FAILURES.append(what)
-    print(f"MISMATCH {what}", file=sys.stderr)
+MISMATCHES = Mismatches(prefix="MISMATCH ")
+fail = MISMATCHES.fail
 
 
 def log_h(z, q, s, a):
@@ -119,12 +115,7 @@ def classic(rdp, delta, orders=ORDERS):
 
 
 def run(*args):
-    proc = subprocess.run([BIN, *map(str, args), "--format", "json"], capture_output=True,
-                          text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"fm-privacy {' '.join(map(str, args))} exited {proc.returncode}: "
-                         f"{proc.stderr}")
-    return json.loads(proc.stdout)
+    return json.loads(run_binary([BIN, *map(str, args), "--format", "json"]).stdout)
 
 
 def rel(a, b):
@@ -146,8 +137,6 @@ def check_reference_itself():
 
 
 def main():
-    if not os.path.exists(BIN):
-        raise SystemExit(f"{BIN} not found (set FM_BIN_DIR)")
     check_reference_itself()
     worst_rdp = worst_eps = 0.0
     cases = 0
@@ -242,11 +231,7 @@ def main():
             fail(f"{label}: reference gives {got} (order {got_order}), published {want}")
 
     print(f"{cases} cases: worst relative error rdp {worst_rdp:.2e}, epsilon {worst_eps:.2e}")
-    if FAILURES:
-        print(f"{len(FAILURES)} mismatches", file=sys.stderr)
-        return 1
-    print("privacy reference: all match")
-    return 0
+    return MISMATCHES.finish("privacy reference: all match")
 
 
 if __name__ == "__main__":

@@ -9,20 +9,17 @@ length-aware forward pass (both directions, stacked layers) at once.
 import csv
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import torch
 from keras_preprocessing.text import tokenizer_from_json
 
-BIN = os.environ["FM_BIN_DIR"]
+from _harness import binary, run_binary
+
+TRAIN, EVAL = binary("fm-train"), binary("fm-eval")
 SRC = os.environ["FM_SOURCE_DIR"]
 DATA = os.path.join(SRC, "tests", "data", "cli")
-
-
-def run(*args):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def python_probabilities(run_dir, texts):
@@ -67,14 +64,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for bidirectional, layers, truncating in [(False, 2, "post"), (True, 2, "pre"), (True, 1, "post")]:
             run_dir = os.path.join(tmp, f"run-{bidirectional}-{layers}")
-            run(os.path.join(BIN, "fm-train"), "--config", os.path.join(DATA, "tiny.json"),
-                "--set", f"data.train={os.path.join(DATA, 'train.csv')}",
-                "--set", f"model.bidirectional={'true' if bidirectional else 'false'}",
-                "--set", f"model.num_layers={layers}", "--set", "padding.maxlen=4",
-                "--set", f"padding.truncating={truncating}", "--output", run_dir)
+            run_binary([TRAIN, "--config", os.path.join(DATA, "tiny.json"),
+                        "--set", f"data.train={os.path.join(DATA, 'train.csv')}",
+                        "--set", f"model.bidirectional={'true' if bidirectional else 'false'}",
+                        "--set", f"model.num_layers={layers}", "--set", "padding.maxlen=4",
+                        "--set", f"padding.truncating={truncating}", "--output", run_dir])
             preds = os.path.join(tmp, "preds.csv")
-            run(os.path.join(BIN, "fm-eval"), "--run", run_dir, "--data",
-                os.path.join(DATA, "test.csv"), "--predictions", preds)
+            run_binary([EVAL, "--run", run_dir, "--data", os.path.join(DATA, "test.csv"),
+                        "--predictions", preds])
             rows = list(csv.DictReader(open(preds)))
             texts = [r["text"] for r in csv.DictReader(open(os.path.join(DATA, "test.csv")))]
             labels = json.load(open(os.path.join(run_dir, "labels.json")))["labels"]

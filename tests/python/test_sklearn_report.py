@@ -15,9 +15,7 @@ Exits non-zero on any mismatch, printing a diff.
 import difflib
 import json
 import math
-import os
 import random
-import subprocess
 import sys
 import warnings
 
@@ -25,27 +23,24 @@ import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
+from _harness import Mismatches, binary, run_binary
+
 warnings.simplefilter("ignore", UndefinedMetricWarning)
 
-DRIVER = os.path.join(os.environ.get("FM_BIN_DIR", "build/bin"), "driver_sklearn_report")
+DRIVER = binary("driver_sklearn_report")
 LABEL_POOL = [
     "toxic", "non_toxic", "ä-label", "a-rather-long-label-name-for-width", "0", "1", "2", "Z",
     "a", "é", "日本語ラベル", "😀x", "e\u0301", "", "with space", "x" * 20, "ñandú", "B",
 ]
-FAILURES = []
+MISMATCHES = Mismatches(prefix="MISMATCH ")
 
 
 def fail(case_id, what):
-    FAILURES.append(f"case {case_id}: {what}")
-    print(f"MISMATCH case {case_id}: {what}", file=sys.stderr)
+    MISMATCHES.fail(f"case {case_id}: {what}")
 
 
 def run_driver(payload, expect_rc=0):
-    proc = subprocess.run([DRIVER], input=json.dumps(payload).encode(), capture_output=True)
-    if proc.returncode != expect_rc:
-        raise SystemExit(f"driver exited {proc.returncode} (expected {expect_rc}): "
-                         f"{proc.stderr.decode(errors='replace')}")
-    return proc
+    return run_binary([DRIVER], payload, expect_rc=expect_rc)
 
 
 def random_case(rng):
@@ -201,13 +196,11 @@ def main():
         fail("docs-text", f"stdout {stdout!r} != {expected!r}")
 
     check_errors()
-    if FAILURES:
-        print(f"{len(FAILURES)} mismatch(es) in {len(cases)} cases", file=sys.stderr)
-        return 1
     import sklearn
-    print(f"OK: {len(cases)} cases byte-identical to scikit-learn {sklearn.__version__} "
-          f"(numpy {np.__version__})")
-    return 0
+    return MISMATCHES.finish(
+        f"OK: {len(cases)} cases byte-identical to scikit-learn {sklearn.__version__} "
+        f"(numpy {np.__version__})",
+        f"{len(MISMATCHES.failures)} mismatch(es) in {len(cases)} cases")
 
 
 if __name__ == "__main__":
