@@ -6,6 +6,8 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "simd_clones.h"
+
 namespace fm {
 namespace {
 
@@ -32,13 +34,6 @@ inline float tanh_approx(float a) {
 
 inline float sigmoid_approx(float x) { return 0.5f * tanh_approx(0.5f * x) + 0.5f; }
 
-// The gate loops are compiled for AVX-512, AVX2 and the x86-64 baseline; the loader picks the
-// best the CPU has (GCC function multiversioning). Elsewhere they are compiled once.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define FM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FM_SIMD_CLONES
-#endif
 
 /// Splits sequences [0, B) into `parts` contiguous chunks with about equal numbers of packed
 /// rows (sequences are sorted longest first, so equal counts of sequences would not balance).

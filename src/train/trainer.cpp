@@ -23,6 +23,7 @@
 #include "fm/runs/evaluate.h"
 #include "fm/runs/predict.h"
 #include "fm/runs/run_directory.h"
+#include "fm/train/adam.h"
 #include "fm/runs/runtime.h"
 #include "fm/text/redact.h"
 #include "fm/train/dp_sgd.h"
@@ -360,7 +361,7 @@ TrainResult run_train(const TrainJob& job) {
                                               : fairness.example_weights(batch, weights);
         const auto stats = dp.gradient(model, batch, row_w.defined() ? torch::Tensor() : weights,
                                        row_w);
-        optim.step();
+        adam_step(optim);
         loss_sum += stats.loss_sum;
         seen += stats.rows;
         bar.update(b + 1, seen ? loss_sum / static_cast<double>(seen) : 0.0);
@@ -372,7 +373,7 @@ TrainResult run_train(const TrainJob& job) {
       auto loss = fairness.loss(logits, batch, weights);
       fairness.backward(model, loss, logits, batch);
       if (tc.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), tc.clip_grad_norm);
-      optim.step();
+      adam_step(optim);
       const auto n = static_cast<int64_t>(batch.rows.size());
       loss_sum += loss.item<double>() * static_cast<double>(n);
       seen += n;
