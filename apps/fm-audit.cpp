@@ -1,4 +1,9 @@
 // fm-audit: fairness audit of predictions (or of a run on a dataset) against a policy's gates.
+//
+// Built twice. fm-audit links only fmkit_core, so the CI gate on a predictions file starts in
+// milliseconds instead of loading LibTorch's ~290 shared libraries. Run mode (--run DIR --data
+// FILE) predicts with the model, so after resolving and validating the policy fm-audit execs its
+// sibling fm-audit-run (this file with FM_AUDIT_WITH_TORCH, linking fmkit) with the same argv.
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -8,7 +13,21 @@
 
 #include "app_common.h"
 #include "fm/fairness/policy.h"
+#include "fm/report/audit_job.h"
+
+#ifdef FM_AUDIT_WITH_TORCH
 #include "fm/runs/audit_job.h"
+#else
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "fm/cli.h"
+#include "fm/version.h"
+#endif
 
 namespace {
 
@@ -33,6 +52,27 @@ fm::Gate parse_gate(const std::string& text) {
   }
   throw fm::ConfigError("--gate " + text + ": expected METRIC<=NUMBER or METRIC>=NUMBER");
 }
+
+#ifndef FM_AUDIT_WITH_TORCH
+// /proc/self/exe rather than argv[0]: it is the real file even when fm-audit is reached through
+// PATH or a symlink, so the sibling is the one installed with this binary.
+[[noreturn]] void exec_run_mode(char** argv) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    throw fm::Error("/proc/self/exe: " + ec.message() +
+                    " (needed to find fm-audit-run, which audits a run)");
+  }
+  const std::string sibling = (self.parent_path() / "fm-audit-run").string();
+  std::cout.flush();
+  std::cerr.flush();
+  execv(sibling.c_str(), argv);
+  const int error = errno;
+  throw fm::Error(sibling + ": cannot execute (" + std::strerror(error) +
+                  "): auditing a run (--run) needs fm-audit-run, built with LibTorch, next to "
+                  "fm-audit");
+}
+#endif
 
 }  // namespace
 
@@ -82,7 +122,21 @@ int main(int argc, char** argv) {
   app.add_option("--markdown", markdown, "Also write the Markdown summary here");
   app.add_option("--baseline", baseline, "Earlier fm-audit JSON report to compare with");
   app.add_flag("--print-config", print_config, "Print the resolved policy as JSON and exit");
-  fm::app::add_common_flags(app, program, log_level);
+#ifdef FM_AUDIT_WITH_TORCH
+  fm::app::add_common_flags(app, "fm-audit-run", log_level);
+#else
+  // fm::app::add_common_flags with a version text that needs no LibTorch (fm::version_text asks
+  // LibTorch and the loaded BLAS).
+  app.set_version_flag("--version", [program] {
+    return program + " (fmkit) " + fm::fmkit_version() + "\ncommit:   " + fm::git_commit() +
+           "\nlibtorch: not loaded (only --run mode loads it, through fm-audit-run)\nthreads:  " +
+           std::to_string(std::thread::hardware_concurrency()) + " cores\n";
+  });
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error or off (also SPDLOG_LEVEL)")
+      ->capture_default_str();
+  app.footer(fm::kExitCodesHelp);
+#endif
   if (auto rc = fm::app::parse(app, program, argc, argv)) return *rc;
 
   return fm::guarded_main(program, [&] {
@@ -129,6 +183,13 @@ int main(int argc, char** argv) {
       std::cout << fm::to_json(p).dump(2) << std::endl;
       return 0;
     }
+#ifdef FM_AUDIT_WITH_TORCH
+    job.run_data = fm::audit_data_for_run_policy;
+#else
+    // Policy errors are reported here in both modes, so fm-audit-run is only started to run.
+    fm::validate(p);
+    if (!p.run.empty()) exec_run_mode(argv);
+#endif
     return fm::run_audit(job);
   });
 }

@@ -91,3 +91,38 @@ add_test(NAME cli.audit_run WORKING_DIRECTORY ${D} COMMAND ${EXPECT} 0 ".*"
   --stdout "^verdict: PASS \\(0 gates" --
   ${AUDIT} --run ${W}/runs/tiny --data test.csv --group-column gender --bootstrap 50)
 set_tests_properties(cli.audit_run PROPERTIES FIXTURES_REQUIRED tiny_run LABELS cli)
+
+# fm-audit is torch-free and hands run mode to fm-audit-run (exec from its own directory).
+set(AUDIT_RUN $<TARGET_FILE:fm-audit-run>)
+# No LibTorch in fm-audit's dependencies; fm-audit-run's shows that the pattern finds it where it
+# is linked. Skipped (77) where ldd is missing.
+add_test(NAME cli.audit_no_libtorch COMMAND sh -c
+  "command -v ldd >/dev/null || exit 77; ldd ${AUDIT_RUN} | grep -q 'libtorch' || { echo 'no libtorch in ldd of fm-audit-run: the check cannot see it'; exit 1; }; if ldd ${AUDIT} | grep -E 'libtorch|libc10'; then echo 'fm-audit links LibTorch'; exit 1; fi")
+set_tests_properties(cli.audit_no_libtorch PROPERTIES SKIP_RETURN_CODE 77 LABELS cli)
+
+# A run-mode policy file (not flags) goes through fm-audit-run: as many rows as the data file (40),
+# counterfactual token fairness (only the LibTorch side computes it), and every other metric equal
+# to auditing fm-eval's predictions of the same run in fm-audit's own process (scores are written
+# with 9 digits, which keep the floats' order, so even the AUCs agree exactly).
+file(WRITE ${AW}/run_policy.json "{\"run\": \"${W}/runs/tiny\", \"data\": \"${D}/test.csv\",
+  \"group_columns\": [\"gender\"], \"bootstrap\": {\"samples\": 0}}\n")
+add_test(NAME cli.audit_run_policy_file WORKING_DIRECTORY ${D} COMMAND sh -c
+  "rm -f ${AW}/run.json ${AW}/run-preds.json ${AW}/run-preds.csv && ${AUDIT} --config ${AW}/run_policy.json --format json --output ${AW}/run.json && ${EVAL} --run ${W}/runs/tiny --data test.csv --predictions ${AW}/run-preds.csv >/dev/null && ${AUDIT} --predictions ${AW}/run-preds.csv --group-column gender --bootstrap 0 --format json --output ${AW}/run-preds.json && ${FM_PYTHON3} -c \"import json\nr = json.load(open('${AW}/run.json')); p = json.load(open('${AW}/run-preds.json'))\nassert r['rows'] == 40 and r['input'].startswith('run '), (r['rows'], r['input'])\nkey = lambda m: (m['name'], m.get('column'), m.get('group'), m.get('label'), m.get('threshold'))\nrm = {key(m): m['value'] for m in r['metrics'] if not m['name'].startswith('ctf_')}\npm = {key(m): m['value'] for m in p['metrics']}\nassert any(m['name'].startswith('ctf_') for m in r['metrics'])\nassert len(rm) > 100 and rm.keys() == pm.keys(), (len(rm), set(rm) ^ set(pm))\nbad = [k for k in rm if rm[k] != pm[k]]\nassert not bad, [(k, rm[k], pm[k]) for k in bad]\"")
+set_tests_properties(cli.audit_run_policy_file PROPERTIES FIXTURES_REQUIRED tiny_run LABELS cli)
+
+# fm-audit copied alone: predictions-mode flags, --print-config and policy errors in run mode are
+# still answered in-process; running a run is a clear exit-5 error naming the missing sibling.
+add_test(NAME cli.audit_lone_copy COMMAND sh -c
+  "rm -rf ${AW}/lone && mkdir -p ${AW}/lone && cp ${AUDIT} ${AW}/lone/fm-audit")
+set_tests_properties(cli.audit_lone_copy PROPERTIES FIXTURES_SETUP audit_lone LABELS cli)
+fm_audit_test(lone_pass 0 ".*" --stdout "^verdict: PASS" -- ${AW}/lone/fm-audit --config fair_policy.json)
+fm_audit_test(lone_run_print_config 0 ".*" --stdout "\"run\": \"runs/x\"" --
+  ${AW}/lone/fm-audit --run runs/x --data test.csv --print-config)
+fm_audit_test(lone_run_config_error 2 "^fm-audit: error: .*data must be set when run is set" --
+  ${AW}/lone/fm-audit --run runs/x --group-column gender)
+fm_audit_test(lone_run_no_sibling 5 "^fm-audit: error: .*/lone/fm-audit-run: cannot execute \\(No such file or directory\\): auditing a run" --
+  ${AW}/lone/fm-audit --run runs/x --data test.csv)
+set_tests_properties(cli.audit_lone_pass cli.audit_lone_run_print_config
+  cli.audit_lone_run_config_error cli.audit_lone_run_no_sibling PROPERTIES FIXTURES_REQUIRED audit_lone)
+fm_audit_test(version 0 ".*" --stdout "^fm-audit \\(fmkit\\) [0-9]+\\.[0-9]+\\.[0-9]+$" --
+  ${AUDIT} --version)

@@ -1,24 +1,18 @@
 #pragma once
 /// \file
-/// fm-audit's one library call: read the predictions (or predict with a run), compute the audit,
-/// check gates and baseline, write the reports.
+/// The LibTorch half of fm-audit: run mode (`run` + `data`), plugged into the torch-free
+/// fm::run_audit (fm/report/audit_job.h) as AuditJob::run_data.
 
-#include <string>
+#include <vector>
 
+#include "fm/fairness/audit.h"
 #include "fm/fairness/policy.h"
 
 namespace fm {
 
-/// One fm-audit invocation.
-struct AuditJob {
-  /// The resolved policy (defaults < --config file < flags < --set).
-  AuditPolicy policy;
-};
-
-/// Validates the policy, builds the audit table (predictions CSV, or `run` + `data` through
-/// audit_data_from_run), computes the metrics, judges gates and baseline and writes the outputs.
-/// Returns 0 when nothing failed (warnings included) and ExitCode::kGateFailed (1) when a gate or
-/// the baseline failed; errors are fm exceptions (ConfigError, DataError, ModelError, IoError).
-int run_audit(const AuditJob& job);
+/// Predicts `policy.data` with the run directory `policy.run` through audit_data_from_run (group
+/// columns, counterfactual settings and threads from the policy, for `policy.positive_label`);
+/// counterfactual token fairness metrics go to `extra`.
+AuditData audit_data_for_run_policy(const AuditPolicy& policy, std::vector<MetricValue>& extra);
 
 }  // namespace fm
