@@ -3,7 +3,9 @@
 // Built twice. fm-audit links only fmkit_core, so the CI gate on a predictions file starts in
 // milliseconds instead of loading LibTorch's ~290 shared libraries. Run mode (--run DIR --data
 // FILE) predicts with the model, so after resolving and validating the policy fm-audit execs its
-// sibling fm-audit-run (this file with FM_AUDIT_WITH_TORCH, linking fmkit) with the same argv.
+// sibling fm-audit-run (this file with FM_AUDIT_WITH_TORCH, linking fmkit), handing over the
+// resolved policy itself (hidden --resolved-policy JSON): a policy read from a pipe or a process
+// substitution cannot be read a second time.
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -56,7 +58,7 @@ fm::Gate parse_gate(const std::string& text) {
 #ifndef FM_AUDIT_WITH_TORCH
 // /proc/self/exe rather than argv[0]: it is the real file even when fm-audit is reached through
 // PATH or a symlink, so the sibling is the one installed with this binary.
-[[noreturn]] void exec_run_mode(char** argv) {
+[[noreturn]] void exec_run_mode(const fm::AuditPolicy& policy, const std::string& log_level) {
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) {
@@ -66,7 +68,14 @@ fm::Gate parse_gate(const std::string& text) {
   const std::string sibling = (self.parent_path() / "fm-audit-run").string();
   std::cout.flush();
   std::cerr.flush();
-  execv(sibling.c_str(), argv);
+  const std::string resolved = fm::to_json(policy).dump();
+  std::vector<const char*> args = {"fm-audit-run", "--resolved-policy", resolved.c_str()};
+  if (!log_level.empty()) {
+    args.push_back("--log-level");
+    args.push_back(log_level.c_str());
+  }
+  args.push_back(nullptr);
+  execv(sibling.c_str(), const_cast<char* const*>(args.data()));
   const int error = errno;
   throw fm::Error(sibling + ": cannot execute (" + std::strerror(error) +
                   "): auditing a run (--run) needs fm-audit-run, built with LibTorch, next to "
@@ -123,6 +132,9 @@ int main(int argc, char** argv) {
   app.add_option("--baseline", baseline, "Earlier fm-audit JSON report to compare with");
   app.add_flag("--print-config", print_config, "Print the resolved policy as JSON and exit");
 #ifdef FM_AUDIT_WITH_TORCH
+  // The policy fm-audit resolved and validated (JSON); replaces --config and the other flags.
+  std::string resolved_policy;
+  app.add_option("--resolved-policy", resolved_policy)->group("");
   fm::app::add_common_flags(app, "fm-audit-run", log_level);
 #else
   // fm::app::add_common_flags with a version text that needs no LibTorch (fm::version_text asks
@@ -143,6 +155,19 @@ int main(int argc, char** argv) {
     fm::app::init_logging(program, log_level);
     fm::AuditJob job;
     fm::AuditPolicy& p = job.policy;
+#ifdef FM_AUDIT_WITH_TORCH
+    if (!resolved_policy.empty()) {
+      nlohmann::json json;
+      try {
+        json = nlohmann::json::parse(resolved_policy);
+      } catch (const nlohmann::json::exception& e) {
+        throw fm::ConfigError(std::string("--resolved-policy: malformed JSON: ") + e.what());
+      }
+      p = fm::audit_policy_from_json(json);
+      job.run_data = fm::audit_data_for_run_policy;
+      return fm::run_audit(job);
+    }
+#endif
     if (!config_path.empty()) p = fm::load_audit_policy(config_path);
     // Flags override the policy file; --set overrides both.
     const auto given = [&](const char* flag) { return app.count(flag) > 0; };
@@ -188,7 +213,7 @@ int main(int argc, char** argv) {
 #else
     // Policy errors are reported here in both modes, so fm-audit-run is only started to run.
     fm::validate(p);
-    if (!p.run.empty()) exec_run_mode(argv);
+    if (!p.run.empty()) exec_run_mode(p, log_level);
 #endif
     return fm::run_audit(job);
   });

@@ -109,6 +109,10 @@ file(WRITE ${AW}/run_policy.json "{\"run\": \"${W}/runs/tiny\", \"data\": \"${D}
 add_test(NAME cli.audit_run_policy_file WORKING_DIRECTORY ${D} COMMAND sh -c
   "rm -f ${AW}/run.json ${AW}/run-preds.json ${AW}/run-preds.csv && ${AUDIT} --config ${AW}/run_policy.json --format json --output ${AW}/run.json && ${EVAL} --run ${W}/runs/tiny --data test.csv --predictions ${AW}/run-preds.csv >/dev/null && ${AUDIT} --predictions ${AW}/run-preds.csv --group-column gender --bootstrap 0 --format json --output ${AW}/run-preds.json && ${FM_PYTHON3} -c \"import json\nr = json.load(open('${AW}/run.json')); p = json.load(open('${AW}/run-preds.json'))\nassert r['rows'] == 40 and r['input'].startswith('run '), (r['rows'], r['input'])\nkey = lambda m: (m['name'], m.get('column'), m.get('group'), m.get('label'), m.get('threshold'))\nrm = {key(m): m['value'] for m in r['metrics'] if not m['name'].startswith('ctf_')}\npm = {key(m): m['value'] for m in p['metrics']}\nassert any(m['name'].startswith('ctf_') for m in r['metrics'])\nassert len(rm) > 100 and rm.keys() == pm.keys(), (len(rm), set(rm) ^ set(pm))\nbad = [k for k in rm if rm[k] != pm[k]]\nassert not bad, [(k, rm[k], pm[k]) for k in bad]\"")
 set_tests_properties(cli.audit_run_policy_file PROPERTIES FIXTURES_REQUIRED tiny_run LABELS cli)
+# A run-mode policy read from a pipe: fm-audit-run gets the resolved policy, not the used-up pipe.
+add_test(NAME cli.audit_run_policy_from_pipe WORKING_DIRECTORY ${D} COMMAND sh -c
+  "rm -f ${AW}/run-pipe.json && ${AUDIT} --config /dev/stdin --bootstrap 0 --format json --output ${AW}/run-pipe.json < ${AW}/run_policy.json && ${FM_PYTHON3} -c \"import json\nr = json.load(open('${AW}/run-pipe.json'))\nassert r['rows'] == 40 and r['input'].startswith('run '), (r['rows'], r['input'])\nassert r['policy']['bootstrap']['samples'] == 0, r['policy']['bootstrap']\"")
+set_tests_properties(cli.audit_run_policy_from_pipe PROPERTIES FIXTURES_REQUIRED tiny_run LABELS cli)
 
 # fm-audit copied alone: predictions-mode flags, --print-config and policy errors in run mode are
 # still answered in-process; running a run is a clear exit-5 error naming the missing sibling.
