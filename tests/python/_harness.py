@@ -1,5 +1,5 @@
 """Plumbing shared by the Python comparison tests: tests/python/test_*.py and
-tests/cli/check_thresholds.py.
+tests/cli/check_thresholds.py (which also imports _threshold_rule).
 
 Each test runs an fmkit binary from $FM_BIN_DIR (a tests/drivers program reading JSON on stdin, or a
 front-end), compares what it prints with an independent reference, and exits 1 if anything differed.

@@ -23,6 +23,7 @@ from scipy.optimize import linprog, minimize_scalar
 from sklearn.metrics import brier_score_loss
 
 from _harness import Mismatches, binary, run_json
+from _threshold_rule import coin, rule_probability
 
 DRIVER = binary("driver_postprocess")
 MISMATCHES = Mismatches()
@@ -131,38 +132,6 @@ for k, n, scale in [(2, 300, 3.0), (3, 500, 0.5), (5, 400, 4.0)]:
 
 # ----------------------------------------------------------------------------------------------
 # Per-group thresholds against the linear program over monotone randomised rules.
-
-MASK = (1 << 64) - 1
-
-
-def fnv1a64(s):
-    h = 1469598103934665603
-    for c in s.encode():
-        h ^= c
-        h = (h * 1099511628211) & MASK
-    return h
-
-
-def splitmix64(x):
-    x = (x + 0x9E3779B97F4A7C15) & MASK
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
-    return x ^ (x >> 31)
-
-
-def coin(seed, row_id):
-    return (splitmix64(fnv1a64(row_id) ^ splitmix64(seed)) >> 11) * 2.0 ** -53
-
-
-def threshold(v):
-    return {"inf": math.inf, "-inf": -math.inf}.get(v, v) if isinstance(v, str) else v
-
-
-def rule_probability(rule, s):
-    t0, t1 = threshold(rule["threshold0"]), threshold(rule["threshold1"])
-    by_score = rule["p0"] * (s > t0) + (1 - rule["p0"]) * (s > t1)
-    return rule["p_ignore"] * rule["constant"] + (1 - rule["p_ignore"]) * by_score
-
 
 def lp_optimum(scores, pos, groups, objective):
     names = sorted(set(groups))
