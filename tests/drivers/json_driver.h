@@ -11,7 +11,8 @@
 
 namespace fm::test {
 
-/// Reads one JSON document from stdin, prints run(document) as one line of JSON. Errors are one
+/// Reads one JSON document from stdin, prints run(document) as one line of JSON (a JSON string
+/// result is printed as plain text, as it is). Errors are one
 /// line on stderr, "<name>: error: ...": malformed JSON exits 2, an fm::Error its own exit code.
 template <typename Run>
 int json_driver_main(const char* name, Run&& run) {
@@ -25,7 +26,12 @@ int json_driver_main(const char* name, Run&& run) {
       std::cerr << name << ": error: stdin: malformed JSON: " << e.what() << "\n";
       return 2;
     }
-    std::cout << run(request).dump() << "\n";
+    const nlohmann::json out = run(request);
+    if (out.is_string()) {
+      std::cout << out.get_ref<const std::string&>();  // a driver's plain-text output mode
+    } else {
+      std::cout << out.dump() << "\n";
+    }
     return 0;
   } catch (const fm::Error& e) {
     std::cerr << name << ": error: " << e.what() << "\n";

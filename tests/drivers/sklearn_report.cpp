@@ -10,7 +10,6 @@
 // Errors: one line on stderr, exit code of the fm::Error (2 for malformed JSON).
 
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -19,6 +18,7 @@
 #include "fm/error.h"
 #include "fm/eval/metrics.h"
 #include "fm/eval/report_json.h"
+#include "json_driver.h"
 
 namespace {
 
@@ -65,32 +65,13 @@ nlohmann::json run_case(const nlohmann::json& c) {
 }  // namespace
 
 int main() {
-  try {
-    const std::string input((std::istreambuf_iterator<char>(std::cin)),
-                            std::istreambuf_iterator<char>());
-    nlohmann::json request;
-    try {
-      request = nlohmann::json::parse(input);
-    } catch (const nlohmann::json::exception& e) {
-      std::cerr << "driver_sklearn_report: error: stdin: " << e.what() << "\n";
-      return 2;
-    }
+  return fm::test::json_driver_main("driver_sklearn_report", [](const nlohmann::json& request) {
     if (request.contains("cases")) {
       nlohmann::json results = nlohmann::json::array();
       for (const nlohmann::json& c : request.at("cases")) results.push_back(run_case(c));
-      std::cout << nlohmann::json{{"results", std::move(results)}}.dump() << "\n";
-    } else if (request.value("output", std::string("json")) == "text") {
-      const nlohmann::json result = run_case(request);
-      std::cout << result.at("text").get<std::string>();
-    } else {
-      std::cout << run_case(request).dump() << "\n";
+      return nlohmann::json{{"results", std::move(results)}};
     }
-    return 0;
-  } catch (const fm::Error& e) {
-    std::cerr << "driver_sklearn_report: error: " << e.what() << "\n";
-    return static_cast<int>(e.exit_code());
-  } catch (const nlohmann::json::exception& e) {
-    std::cerr << "driver_sklearn_report: error: stdin: " << e.what() << "\n";
-    return 2;
-  }
+    if (request.value("output", std::string("json")) == "text") return run_case(request).at("text");
+    return run_case(request);
+  });
 }
