@@ -1,6 +1,7 @@
 #pragma once
 // Flag parsing shared by the fm-* front-ends (CLI11 stays out of the library).
 
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -14,12 +15,19 @@
 
 namespace fm::app {
 
-/// Adds --version and --log-level and the exit-code table to `app`.
-inline void add_common_flags(CLI::App& app, const std::string& program, std::string& log_level) {
-  app.set_version_flag("--version", [program] { return version_text(program); });
+/// Adds --version (printing version()), --log-level and the exit-code table to `app`.
+inline void add_common_flags(CLI::App& app, std::function<std::string()> version,
+                             std::string& log_level) {
+  app.set_version_flag("--version", std::move(version));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (also SPDLOG_LEVEL)")
       ->capture_default_str();
   app.footer(kExitCodesHelp);
+}
+
+/// The same with the LibTorch front-ends' version text (fm::version_text: LibTorch, BLAS, threads).
+/// Torch-free programs pass their own text instead, so that nothing here links LibTorch.
+inline void add_common_flags(CLI::App& app, const std::string& program, std::string& log_level) {
+  add_common_flags(app, [program] { return version_text(program); }, log_level);
 }
 
 /// Parses argv; returns an exit code when the program should stop now (help, version, bad flags).

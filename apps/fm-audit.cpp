@@ -27,7 +27,6 @@
 #include <filesystem>
 #include <thread>
 
-#include "fm/cli.h"
 #include "fm/version.h"
 #endif
 
@@ -137,17 +136,15 @@ int main(int argc, char** argv) {
   app.add_option("--resolved-policy", resolved_policy)->group("");
   fm::app::add_common_flags(app, "fm-audit-run", log_level);
 #else
-  // fm::app::add_common_flags with a version text that needs no LibTorch (fm::version_text asks
-  // LibTorch and the loaded BLAS).
-  app.set_version_flag("--version", [program] {
-    return program + " (fmkit) " + fm::fmkit_version() + "\ncommit:   " + fm::git_commit() +
-           "\nlibtorch: not loaded (only --run mode loads it, through fm-audit-run)\nthreads:  " +
-           std::to_string(std::thread::hardware_concurrency()) + " cores\n";
-  });
-  app.add_option("--log-level", log_level,
-                 "trace, debug, info, warn, error or off (also SPDLOG_LEVEL)")
-      ->capture_default_str();
-  app.footer(fm::kExitCodesHelp);
+  // A version text that needs no LibTorch (fm::version_text asks LibTorch and the loaded BLAS).
+  fm::app::add_common_flags(
+      app,
+      [program] {
+        return program + " (fmkit) " + fm::fmkit_version() + "\ncommit:   " + fm::git_commit() +
+               "\nlibtorch: not loaded (only --run mode loads it, through fm-audit-run)\n"
+               "threads:  " + std::to_string(std::thread::hardware_concurrency()) + " cores\n";
+      },
+      log_level);
 #endif
   if (auto rc = fm::app::parse(app, program, argc, argv)) return *rc;
 

@@ -604,8 +604,7 @@ void Tokenizer::for_each_key(std::string_view text, TokenBatch& batch, const Wor
   } else {
     for_each_token(text, [&](std::string_view word) {
       batch.words.append(word);
-      WordBuffer& words = batch.words;
-      words.flush(add);
+      batch.words.flush(add);
     });
   }
   constexpr size_t kAhead = 8;
