@@ -2,9 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <exception>
 #include <limits>
 #include <numeric>
@@ -22,8 +26,40 @@
 #else
 #define FM_TOKENIZER_SSE2 0
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define FM_TOKENIZER_AVX2 1  // compiled for a target("avx2") function, used when the CPU has it
+#else
+#define FM_TOKENIZER_AVX2 0
+#endif
 
 namespace fm {
+
+namespace detail {
+
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+}
+
+void* allocate_table(std::size_t bytes) {
+  if (bytes < kHugePage) {
+    void* p = std::malloc(std::max<std::size_t>(bytes, 1));
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
+  if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without THP the table just uses small pages
+#endif
+  return p;
+}
+
+void free_table(void* p, std::size_t) noexcept { std::free(p); }
+
+}  // namespace detail
+
 namespace {
 
 using OrderedJson = nlohmann::ordered_json;
@@ -359,7 +395,7 @@ const Tokenizer::WordTable::Slot* Tokenizer::WordTable::find(const Key& key, Tai
 
 template <typename Tail>
 void Tokenizer::WordTable::grow(Tail&& tail) {
-  std::vector<Slot> old;
+  std::vector<Slot, detail::TableAllocator<Slot>> old;
   old.swap(slots_);
   const size_t size = size_;
   reset(std::max<size_t>(2 * size, 8));
@@ -447,6 +483,12 @@ void Tokenizer::build_tables() {
                                          : kKeepByte;
   }
   for (int b = 128; b < 256; ++b) byte_class_[b] = kNonAsciiByte;
+  // The vectorised scanner's separator table, looked up by the lowercased byte.
+  separator_nibbles_.fill(0);
+  for (int b = 0; b < 128; ++b) {
+    if (ascii_separator_[b]) separator_nibbles_[b & 15] |= static_cast<uint8_t>(1u << (b >> 4));
+  }
+  simd_scan_ = simd_scanner_available() && !options_.char_level && split_is_one_code_point_;
   // The vectorised word loop copies ASCII letters and digits without looking them up: valid when
   // none of them is a separator (and upper case letters just become lower case ones).
   simd_alnum_ = true;
@@ -572,16 +614,218 @@ void Tokenizer::scan_words(std::string_view text, Buffer& word, Emit&& emit) con
   word.flush(emit);
 }
 
-/// The words of one text, back to back, with their keys (word views as offsets into `words`,
-/// which may move while the text is scanned).
+/// The words of one text with their keys. Word views are offsets into `words` (the portable
+/// scanner: words back to back) or `lowered` (the vectorised one: the lowercased text, words being
+/// slices of it), either of which may move while the text is scanned.
 struct Tokenizer::TokenBatch {
   struct Entry {
     uint64_t k0, k1, hash;
     uint32_t offset, len;
   };
   WordBuffer words{/*keep=*/true};
+  std::string lowered;
   std::vector<Entry> entries;
+  size_t count = 0;  // entries used
 };
+
+namespace {
+
+// Masks that zero the bytes of a 16-byte load past a word of `len` <= 16 bytes (k0, k1).
+struct PrefixMasks {
+  uint64_t m0[17], m1[17];
+  constexpr PrefixMasks() : m0(), m1() {
+    for (int len = 0; len <= 16; ++len) {
+      m0[len] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+      m1[len] = len <= 8 ? 0 : len == 16 ? ~uint64_t{0} : (uint64_t{1} << (8 * (len - 8))) - 1;
+    }
+  }
+};
+constexpr PrefixMasks kPrefixMasks;
+
+// UTF-8 of `cp` at `out` (append_utf8's encoding, U+FFFD for a surrogate or a value past
+// U+10FFFF); returns the number of bytes.
+inline size_t encode_utf8(char32_t cp, char* out) {
+  if (cp < 0x80) {
+    out[0] = static_cast<char>(cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (cp >> 6));
+    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = kReplacementCharacter;
+  if (cp < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (cp >> 12));
+    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (cp >> 18));
+  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+#if FM_TOKENIZER_AVX2
+bool cpu_has_avx2() {
+  // FM_TOKENIZER_SIMD=0 selects the portable scanner (the tests run both).
+  const char* env = std::getenv("FM_TOKENIZER_SIMD");
+  if (env != nullptr && std::string_view(env) == "0") return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+#endif
+
+}  // namespace
+
+bool Tokenizer::simd_scanner_available() {
+#if FM_TOKENIZER_AVX2
+  static const bool available = cpu_has_avx2();
+  return available;
+#else
+  return false;
+#endif
+}
+
+#if FM_TOKENIZER_AVX2
+// The words of `text` as slices of its lowercased copy, 64 bytes per step: two 32-byte halves
+// are lowercased (ASCII A-Z), stored, and classified with a nibble-table lookup into a 64-bit mask
+// of separator bytes, whose runs of zeros are the words. A non-ASCII byte ends the vectorised part
+// of a step; code points from there on are decoded and lowercased one at a time (as scan_words
+// does) until the next ASCII byte.
+__attribute__((target("avx2"))) void Tokenizer::scan_words_avx2(std::string_view text,
+                                                                TokenBatch& batch) const {
+  const size_t n = text.size();
+  // Output bound: an ASCII byte stays one byte; a non-ASCII byte becomes at most 3 (an ill-formed
+  // byte reads as U+FFFD). Plus a 64-byte store past the end and 16 bytes of key loads.
+  const size_t need = 3 * n + 128;
+  if (batch.lowered.size() < need) batch.lowered.resize(need);
+  // At most one word per two bytes, plus one.
+  if (batch.entries.size() < n / 2 + 2) batch.entries.resize(n / 2 + 2);
+  char* const out = &batch.lowered[0];
+  TokenBatch::Entry* const entries = batch.entries.data();
+  size_t count = 0;
+  size_t o = 0;          // bytes written to out
+  bool open = false;     // a word is being read
+  size_t start = 0;      // where it starts in out
+  auto emit = [&](size_t end) {
+    const size_t len = end - start;
+    const auto* p = reinterpret_cast<const unsigned char*>(out + start);
+    TokenBatch::Entry& e = entries[count++];
+    e.offset = static_cast<uint32_t>(start);
+    e.len = static_cast<uint32_t>(len);
+    if (len <= 16) {
+      e.k0 = load64(p) & kPrefixMasks.m0[len];
+      e.k1 = load64(p + 8) & kPrefixMasks.m1[len];
+      e.hash = hash_short(e.k0, e.k1, len);
+    } else {
+      e.k0 = load64(p);
+      e.k1 = load64(p + 8);
+      e.hash = hash_long_word(p, len);
+    }
+  };
+  const __m256i lo_table = _mm256_broadcastsi128_si256(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(separator_nibbles_.data())));
+  const __m256i hi_table = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+                                            1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i before_a = _mm256_set1_epi8('A' - 1);
+  const __m256i after_z = _mm256_set1_epi8('Z' + 1);
+  const __m256i case_bit = _mm256_set1_epi8(options_.lower ? 0x20 : 0);
+  const char* data = text.data();
+  size_t i = 0;
+  char32_t lowered[2];
+  while (i < n) {
+    const size_t avail = n - i;
+    __m256i a, b;
+    if (avail >= 64) {
+      a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i));
+      b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i + 32));
+    } else {
+      alignas(32) char tail[64] = {};
+      std::memcpy(tail, data + i, avail);
+      a = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));
+      b = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 32));
+    }
+    const uint64_t high = static_cast<uint32_t>(_mm256_movemask_epi8(a)) |
+                          static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(b)))
+                              << 32;
+    // Bytes [0, m) of the step are ASCII (m = 64 when all are and enough are left).
+    size_t m = avail < 64 ? avail : 64;
+    if (high != 0) m = std::min<size_t>(m, static_cast<size_t>(__builtin_ctzll(high)));
+    if (m > 0) {
+      const __m256i la = _mm256_add_epi8(
+          a, _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi8(a, before_a),
+                                               _mm256_cmpgt_epi8(after_z, a)),
+                              case_bit));
+      const __m256i lb = _mm256_add_epi8(
+          b, _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi8(b, before_a),
+                                               _mm256_cmpgt_epi8(after_z, b)),
+                              case_bit));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + o), la);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + o + 32), lb);
+      // Separator test of the (lowercased) byte x: bit (x >> 4) of separator_nibbles_[x & 15].
+      const __m256i sa = _mm256_cmpeq_epi8(
+          _mm256_and_si256(
+              _mm256_shuffle_epi8(lo_table, _mm256_and_si256(la, nibble)),
+              _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(la, 4), nibble))),
+          zero);
+      const __m256i sb = _mm256_cmpeq_epi8(
+          _mm256_and_si256(
+              _mm256_shuffle_epi8(lo_table, _mm256_and_si256(lb, nibble)),
+              _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(lb, 4), nibble))),
+          zero);
+      const uint64_t valid = m == 64 ? ~uint64_t{0} : (uint64_t{1} << m) - 1;
+      uint64_t word_bytes = (static_cast<uint32_t>(_mm256_movemask_epi8(sa)) |
+                             static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(sb)))
+                                 << 32) &
+                            valid;
+      uint64_t separators = ~word_bytes & valid;
+      while (true) {
+        if (!open) {
+          if (word_bytes == 0) break;
+          const unsigned s = static_cast<unsigned>(__builtin_ctzll(word_bytes));
+          start = o + s;
+          open = true;
+          separators &= ~uint64_t{0} << s;
+        }
+        if (separators == 0) break;  // the word goes on past this step
+        const unsigned e = static_cast<unsigned>(__builtin_ctzll(separators));
+        emit(o + e);
+        open = false;
+        word_bytes &= ~uint64_t{0} << e;
+      }
+      o += m;
+      i += m;
+    }
+    // Non-ASCII code points, one at a time, up to the next ASCII byte.
+    while (i < n && static_cast<unsigned char>(data[i]) >= 0x80) {
+      const size_t begin = i;
+      const char32_t cp = decode_utf8(text, i);
+      size_t k_count = 1;
+      lowered[0] = cp;
+      if (options_.lower) k_count = lower_code_point(text, begin, i, cp, lowered);
+      for (size_t k = 0; k < k_count; ++k) {
+        if (is_separator(lowered[k])) {
+          if (open) emit(o);
+          open = false;
+        } else {
+          if (!open) {
+            open = true;
+            start = o;
+          }
+          o += encode_utf8(lowered[k], out + o);
+        }
+      }
+    }
+  }
+  if (open) emit(o);
+  batch.count = count;
+}
+#endif
 
 template <typename Resolve>
 void Tokenizer::for_each_key(std::string_view text, TokenBatch& batch, const WordTable& table,
@@ -592,26 +836,37 @@ void Tokenizer::for_each_key(std::string_view text, TokenBatch& batch, const Wor
     throw DataError("tokenizer: a text of " + std::to_string(text.size()) +
                     " bytes is over the limit of " + std::to_string(kMaxTextBytes) + " bytes");
   }
-  batch.words.clear();
-  batch.entries.clear();
-  auto add = [&](std::string_view word) {
-    const WordTable::Key key = WordTable::key_of(word);
-    batch.entries.push_back({key.k0, key.k1, key.hash,
-                             static_cast<uint32_t>(word.data() - batch.words.data()), key.len});
-  };
-  if (!options_.char_level && split_is_one_code_point_) {
-    scan_words(text, batch.words, add);
-  } else {
-    for_each_token(text, [&](std::string_view word) {
-      batch.words.append(word);
-      batch.words.flush(add);
-    });
+  const char* base = nullptr;
+#if FM_TOKENIZER_AVX2
+  if (simd_scan_) {
+    scan_words_avx2(text, batch);
+    base = batch.lowered.data();
+  }
+#endif
+  if (base == nullptr) {
+    batch.words.clear();
+    batch.entries.clear();
+    auto add = [&](std::string_view word) {
+      const WordTable::Key key = WordTable::key_of(word);
+      batch.entries.push_back({key.k0, key.k1, key.hash,
+                               static_cast<uint32_t>(word.data() - batch.words.data()), key.len});
+    };
+    if (!options_.char_level && split_is_one_code_point_) {
+      scan_words(text, batch.words, add);
+    } else {
+      for_each_token(text, [&](std::string_view word) {
+        batch.words.append(word);
+        batch.words.flush(add);
+      });
+    }
+    batch.count = batch.entries.size();
+    base = batch.words.data();
   }
   constexpr size_t kAhead = 8;
-  const size_t n = batch.entries.size();
-  const char* base = batch.words.data();
+  const size_t n = batch.count;
+  const TokenBatch::Entry* entries = batch.entries.data();
   auto key = [&](size_t i) {
-    const TokenBatch::Entry& e = batch.entries[i];
+    const TokenBatch::Entry& e = entries[i];
     return WordTable::Key{e.k0, e.k1, e.hash, e.len, std::string_view(base + e.offset, e.len)};
   };
   for (size_t i = 0; i < std::min(n, kAhead); ++i) table.prefetch(key(i));
@@ -694,18 +949,45 @@ void Tokenizer::for_each_char(std::string_view text, Emit&& emit) const {
   }
 }
 
+const Tokenizer::WordTable& Tokenizer::word_positions() const {
+  WordPositions& cache = *word_pos_;
+  std::call_once(cache.once, [&] {
+    cache.table.reset(words_.size());
+    auto tail = [&](uint32_t id) -> std::string_view { return words_[id - 1]; };
+    bool inserted = false;
+    for (size_t pos = 0; pos < words_.size(); ++pos) {
+      cache.table.find_or_insert(WordTable::key_of(words_[pos]), static_cast<uint32_t>(pos + 1),
+                                 tail, inserted);
+    }
+  });
+  return cache.table;
+}
+
+Tokenizer::WordTable Tokenizer::take_word_positions() {
+  word_positions();
+  WordTable table = word_pos_.use_count() == 1 ? std::move(word_pos_->table) : word_pos_->table;
+  word_pos_ = std::make_shared<WordPositions>();
+  return table;
+}
+
+void Tokenizer::set_word_positions(WordTable table) {
+  auto cache = std::make_shared<WordPositions>();
+  std::call_once(cache->once, [&] { cache->table = std::move(table); });
+  word_pos_ = std::move(cache);
+}
+
 size_t Tokenizer::find_word(std::string_view word) const {
-  const WordTable::Slot* slot = word_pos_.find(
+  const WordTable::Slot* slot = word_positions().find(
       WordTable::key_of(word), [&](uint32_t id) -> std::string_view { return words_[id - 1]; });
   return slot == nullptr ? words_.size() : slot->id - 1;
 }
 
-size_t Tokenizer::find_or_add_word(std::string_view word) {
+size_t Tokenizer::add_word(WordTable& positions, std::string_view word) {
   if (words_.size() >= std::numeric_limits<uint32_t>::max() - 1) {
     throw DataError("tokenizer: more than 2^32 - 2 distinct words");
   }
   bool inserted = false;
-  const WordTable::Slot* slot = word_pos_.find_or_insert(
+  const WordTable::Slot* slot = positions.find_or_insert(
       WordTable::key_of(word), static_cast<uint32_t>(words_.size() + 1),
       [&](uint32_t id) -> std::string_view { return words_[id - 1]; }, inserted);
   if (inserted) {
@@ -781,24 +1063,86 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
     parts[k].keep_ids = sequences;
     fit_chunk(texts, bounds[k], bounds[k + 1], parts[k]);
   });
-  std::vector<std::vector<uint32_t>> position(chunks);  // local id - 1 -> position in words_
-  for (size_t k = 0; k < chunks; ++k) {
-    ChunkFit& part = parts[k];
-    const size_t n = part.docs.size();
-    position[k].resize(n);
+  // position[k][local id - 1] = the word's position in words_.
+  std::vector<std::vector<uint32_t>> position(chunks);
+  constexpr uint32_t kNew = std::numeric_limits<uint32_t>::max();
+  // A fresh fit adopts the first chunk whole (its words, in id order, are the first-seen order)
+  // and finds the later chunks' words in that chunk's table, in parallel; only words new to the
+  // first chunk are then merged one by one. A refit merges every chunk through the positions of
+  // the words seen before.
+  const bool adopt = words_.empty();
+  WordTable positions;  // adopt: words new since the first chunk; else: all words
+  size_t first_merged = 0;
+  if (adopt) {
+    const ChunkFit& head = parts[0];
+    const size_t n = head.docs.size();
+    words_.reserve(n);
+    stats_.resize(n);
+    position[0].resize(n);
+    std::iota(position[0].begin(), position[0].end(), uint32_t{0});
     for (uint32_t id = 1; id <= n; ++id) {
-      const size_t pos = find_or_add_word(part.word(id));
-      position[k][id - 1] = static_cast<uint32_t>(pos);
-      stats_[pos].docs += part.docs[id - 1];
+      words_.emplace_back(head.word(id));
+      stats_[id - 1].docs = head.docs[id - 1];
     }
+    for (const WordTable::Slot& slot : head.table.slots()) {
+      if (slot.id != 0) stats_[slot.id - 1].count = slot.count;
+    }
+    // Jobs of up to 4096 words of the later chunks.
+    constexpr size_t kPiece = 4096;
+    std::vector<std::pair<size_t, size_t>> pieces;  // (chunk, first local id - 1)
+    for (size_t k = 1; k < chunks; ++k) {
+      position[k].resize(parts[k].docs.size());
+      for (size_t first = 0; first < position[k].size(); first += kPiece) pieces.push_back({k, first});
+    }
+    auto tail = [&](uint32_t id) { return head.word(id); };
+    run_jobs(pieces.size(), threads, [&](size_t job) {
+      const auto [k, first] = pieces[job];
+      const size_t last = std::min(first + kPiece, position[k].size());
+      for (size_t j = first; j < last; ++j) {
+        const WordTable::Slot* slot =
+            head.table.find(WordTable::key_of(parts[k].word(static_cast<uint32_t>(j + 1))), tail);
+        position[k][j] = slot == nullptr ? kNew : slot->id - 1;
+      }
+    });
+    first_merged = 1;
+  } else {
+    positions = take_word_positions();
+  }
+  for (size_t k = first_merged; k < chunks; ++k) {
+    const ChunkFit& part = parts[k];
+    const size_t n = part.docs.size();
+    if (!adopt) position[k].assign(n, kNew);
+    for (uint32_t id = 1; id <= n; ++id) {
+      uint32_t& pos = position[k][id - 1];
+      if (pos != kNew) continue;
+      if (adopt && chunks == 2) {
+        // New to the first chunk, and the only other chunk's words are distinct: append.
+        pos = static_cast<uint32_t>(words_.size());
+        words_.emplace_back(part.word(id));
+        stats_.emplace_back();
+      } else {
+        pos = static_cast<uint32_t>(add_word(positions, part.word(id)));
+      }
+    }
+    for (uint32_t id = 1; id <= n; ++id) stats_[position[k][id - 1]].docs += part.docs[id - 1];
     for (const WordTable::Slot& slot : part.table.slots()) {
       if (slot.id != 0) stats_[position[k][slot.id - 1]].count += slot.count;
     }
-    part.table = WordTable();
-    part.arena = std::string();
+  }
+  if (adopt) {
+    word_pos_ = std::make_shared<WordPositions>();  // built from words_ when asked for
+  } else {
+    set_word_positions(std::move(positions));
+  }
+  for (size_t k = adopt ? 1 : 0; k < chunks; ++k) {
+    parts[k].table = WordTable();
+    parts[k].arena = std::string();
   }
   document_count_ += static_cast<int64_t>(texts.size());
-  const std::vector<int64_t> index_of = rebuild_index();
+  const std::vector<int64_t> index_of =
+      rebuild_index(threads, adopt ? &parts[0].table : nullptr);
+  parts[0].table = WordTable();
+  parts[0].arena = std::string();
   FlatSequences out;
   if (!sequences) return out;
 
@@ -838,7 +1182,7 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   return out;
 }
 
-std::vector<int64_t> Tokenizer::rebuild_index() {
+std::vector<int64_t> Tokenizer::rebuild_index(int threads, WordTable* reuse) {
   // Descending count, ties in first-seen order (Python's stable sort). Counts are at most the
   // number of tokens seen, so a counting sort (stable, linear) usually applies.
   std::vector<size_t> order(words_.size());
@@ -863,37 +1207,74 @@ std::vector<int64_t> Tokenizer::rebuild_index() {
   // word, the later position wins and index 1 stays unused.
   const size_t first = options_.oov_token ? 2 : 1;
   index_word_.assign(first + order.size(), std::string());
-  index_used_.assign(first + order.size(), 0);
+  index_used_.assign(first + order.size(), 1);
+  index_used_[0] = 0;
   if (options_.oov_token) {
-    index_word_[1] = *options_.oov_token;
-    index_used_[1] = 1;
+    const std::string& oov = *options_.oov_token;
+    const bool fitted = std::any_of(words_.begin(), words_.end(),
+                                    [&](const std::string& w) { return w == oov; });
+    if (fitted) {
+      index_used_[1] = 0;
+    } else {
+      index_word_[1] = oov;
+    }
   }
   std::vector<int64_t> index_of(words_.size(), 0);
-  size_t next = first;
-  for (size_t pos : order) {
-    if (options_.oov_token && index_used_[1] && words_[pos] == *options_.oov_token) {
-      index_word_[1].clear();
-      index_used_[1] = 0;
+  for (size_t i = 0; i < order.size(); ++i) index_of[order[i]] = static_cast<int64_t>(first + i);
+  // The words' copies, on `threads` threads (tens of thousands of strings).
+  const size_t slices = std::max<size_t>(1, std::min<size_t>(threads, words_.size() / 16384 + 1));
+  run_jobs(slices, threads, [&](size_t s) {
+    const size_t begin = words_.size() * s / slices, end = words_.size() * (s + 1) / slices;
+    for (size_t pos = begin; pos < end; ++pos) {
+      index_word_[static_cast<size_t>(index_of[pos])] = words_[pos];
     }
-    index_word_[next] = words_[pos];
-    index_used_[next] = 1;
-    index_of[pos] = static_cast<int64_t>(next++);
-  }
-  rebuild_lookup();
+  });
+  rebuild_lookup(threads, reuse, &index_of);
   return index_of;
 }
 
-void Tokenizer::rebuild_lookup() {
+void Tokenizer::rebuild_lookup(int threads, WordTable* reuse,
+                               const std::vector<int64_t>* index_of) {
   word_index_cache_ = std::make_shared<WordIndexCache>();
-  size_t used = 0;
-  for (char u : index_used_) used += u != 0;
-  index_table_.reset(used);
   auto tail = [&](uint32_t index) -> std::string_view { return index_word_[index]; };
-  for (size_t index = 1; index < index_word_.size(); ++index) {
-    if (!index_used_[index]) continue;
-    bool inserted = false;
-    index_table_.find_or_insert(WordTable::key_of(index_word_[index]),
-                                static_cast<uint32_t>(index), tail, inserted);
+  bool inserted = false;
+  if (reuse != nullptr && index_of != nullptr) {
+    // The reused slots hold words_[0, n) by position + 1: rewrite each id to the word's index
+    // (in parallel slices of the slot array), then add the remaining words and the OOV token.
+    index_table_ = std::move(*reuse);
+    auto& slots = index_table_.slots();
+    size_t n = 0;
+    const size_t slices = std::max<size_t>(1, std::min<size_t>(threads, slots.size() / 65536 + 1));
+    std::vector<size_t> counted(slices, 0);
+    run_jobs(slices, threads, [&](size_t s) {
+      const size_t begin = slots.size() * s / slices, end = slots.size() * (s + 1) / slices;
+      size_t c = 0;
+      for (size_t i = begin; i < end; ++i) {
+        WordTable::Slot& slot = slots[i];
+        if (slot.id == 0) continue;
+        slot.id = static_cast<uint32_t>((*index_of)[slot.id - 1]);
+        slot.count = slot.last_doc = 0;
+        ++c;
+      }
+      counted[s] = c;
+    });
+    for (size_t c : counted) n += c;
+    for (size_t pos = n; pos < words_.size(); ++pos) {
+      index_table_.find_or_insert(WordTable::key_of(words_[pos]),
+                                  static_cast<uint32_t>((*index_of)[pos]), tail, inserted);
+    }
+    if (options_.oov_token && index_used_[1]) {
+      index_table_.find_or_insert(WordTable::key_of(*options_.oov_token), 1, tail, inserted);
+    }
+  } else {
+    size_t used = 0;
+    for (char u : index_used_) used += u != 0;
+    index_table_.reset(used);
+    for (size_t index = 1; index < index_word_.size(); ++index) {
+      if (!index_used_[index]) continue;
+      index_table_.find_or_insert(WordTable::key_of(index_word_[index]),
+                                  static_cast<uint32_t>(index), tail, inserted);
+    }
   }
   oov_index_ = options_.oov_token ? lookup(*options_.oov_token) : 0;
 }
@@ -1118,12 +1499,14 @@ Tokenizer Tokenizer::from_json(std::string_view json) {
   }
 
   const FlatObject word_counts = parse_embedded_object(config, "word_counts");
+  WordTable positions = tokenizer.take_word_positions();
   for (const auto& item : word_counts.items()) {
     const int64_t count = as_int(item.value(), "config.word_counts." + item.key());
     if (count < 1) json_error("config.word_counts." + item.key(), "expected a count >= 1");
     // (FlatObject has already merged a repeated key into its first position.)
-    tokenizer.stats_[tokenizer.find_or_add_word(item.key())].count = count;
+    tokenizer.stats_[tokenizer.add_word(positions, item.key())].count = count;
   }
+  tokenizer.set_word_positions(std::move(positions));
   const FlatObject word_docs = parse_embedded_object(config, "word_docs");
   for (const auto& item : word_docs.items()) {
     const std::string path = "config.word_docs." + item.key();

@@ -50,6 +50,10 @@ WORDS = [
     "e\u0301", "ﬁne", "K", "Å", "µ", "résumé", "o'clock", "well-known", "e-mail", "x@y.z",
     "#tag", "50%", "3.14", "$5", "a_b", "[x]", "{y}", "~z", "«quote»", "—dash—", "a·b", "tab\tin",
     "Ωmega", "ΣΑΣ", "Σ", "ς", "MIXEDcase", "unk", "<OOV>", "oov",
+    # Longer than the 16 bytes a hash slot holds inline, and than one 64-byte scanner step.
+    "Supercalifragilisticexpialidocious", "ABCDEFGHIJKLMNOPQ", "abcdefghijklmnopq",
+    "Pneumonoultramicroscopicsilicovolcanoconiosis-and-ANTIDISESTABLISHMENTARIANISM-again" * 2,
+    "x" * 63 + "É" + "y" * 70,
 ]
 SEPARATORS = [" ", " ", " ", "  ", "\t", "\n", ", ", ". ", "! ", " - ", "|", " ab ", "\u3000",
               "\r\n"]
@@ -75,11 +79,11 @@ HAND_WRITTEN = [
 ]
 
 
-def generate(seed, count):
+def generate(seed, count, most=14):
     rng = random.Random(seed)
     texts = []
     for _ in range(count):
-        n = rng.randint(0, 14)
+        n = rng.randint(0, most)
         parts = []
         for _ in range(n):
             parts.append(rng.choice(WORDS))
@@ -88,9 +92,10 @@ def generate(seed, count):
     return texts
 
 
-TRAIN = HAND_WRITTEN + generate(1, 300)
+TRAIN = HAND_WRITTEN + generate(1, 300) + generate(4, 40, most=80)
 TRAIN_MORE = generate(2, 80) + ["brand new words only here", ""]
-HELD_OUT = HAND_WRITTEN + generate(3, 120) + ["completely unseen vocabulary zzz", "Σ"]
+HELD_OUT = (HAND_WRITTEN + generate(3, 120) + generate(5, 30, most=80)
+            + ["completely unseen vocabulary zzz", "Σ"])
 
 OPTION_SETS = [
     {},

@@ -4,6 +4,7 @@
 /// (keras_preprocessing 1.1).
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,26 @@
 #include "fm/text/sequences.h"
 
 namespace fm {
+
+namespace detail {
+/// Memory for large hash tables: blocks of 2 MiB and more are 2 MiB aligned and asked to be backed
+/// by transparent huge pages (madvise), so random probes do not miss the TLB on every access.
+void* allocate_table(std::size_t bytes);
+void free_table(void* p, std::size_t bytes) noexcept;
+template <typename T>
+struct TableAllocator {
+  using value_type = T;
+  TableAllocator() = default;
+  template <typename U>
+  TableAllocator(const TableAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_table(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { free_table(p, n * sizeof(T)); }
+  template <typename U>
+  bool operator==(const TableAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const TableAllocator<U>&) const { return false; }
+};
+}  // namespace detail
 
 /// Options of the tokenizer; names and defaults are Keras' `Tokenizer(...)` arguments.
 struct TokenizerOptions {
@@ -139,7 +160,9 @@ class Tokenizer {
     template <typename Tail>
     Slot* find_or_insert(const Key& key, uint32_t next_id, Tail&& tail, bool& inserted);
     size_t size() const { return size_; }
-    const std::vector<Slot>& slots() const { return slots_; }
+    const std::vector<Slot, detail::TableAllocator<Slot>>& slots() const { return slots_; }
+    /// The slots themselves, to rewrite ids in place (keys and positions must not change).
+    std::vector<Slot, detail::TableAllocator<Slot>>& slots() { return slots_; }
     /// Starts loading the slot where a search for `key` begins.
     void prefetch(const Key& key) const {
       if (!slots_.empty()) __builtin_prefetch(slots_.data() + (key.hash & mask_));
@@ -148,7 +171,7 @@ class Tokenizer {
    private:
     template <typename Tail>
     void grow(Tail&& tail);
-    std::vector<Slot> slots_;
+    std::vector<Slot, detail::TableAllocator<Slot>> slots_;
     uint64_t mask_ = 0;
     size_t size_ = 0;
   };
@@ -163,6 +186,19 @@ class Tokenizer {
   /// time was the wait for slots of the less frequent words).
   struct TokenBatch;
 
+  // Word -> position in words_ (id = position + 1). Built on demand from words_ (a fresh fit does
+  // not need it: its chunks are merged through the first chunk's own table), shared between copies
+  // of one fitted state like the word_index cache.
+  struct WordPositions {
+    std::once_flag once;
+    WordTable table;
+  };
+  const WordTable& word_positions() const;
+  /// For a fit: the positions table (built if needed) to extend; store it back with
+  /// set_word_positions.
+  WordTable take_word_positions();
+  void set_word_positions(WordTable table);
+
   void build_tables();
   /// Counts texts[first, last) into `chunk` (and its tokens' words when chunk.keep_ids).
   void fit_chunk(const std::vector<std::string>& texts, size_t first, size_t last,
@@ -170,12 +206,17 @@ class Tokenizer {
   /// Shared by fit_on_texts and fit_transform.
   FlatSequences fit(const std::vector<std::string>& texts, int threads, bool sequences);
   /// Rebuilds index_word_ and the lookup table from the counts; returns each word's index
-  /// (by position in words_).
-  std::vector<int64_t> rebuild_index();
-  void rebuild_lookup();
+  /// (by position in words_). `reuse`, when given, is a table of words_[0, n) with id = position
+  /// + 1 (a fresh fit's first chunk): its slots become the lookup table's, with ids rewritten, so
+  /// only the later words are hashed and inserted.
+  std::vector<int64_t> rebuild_index(int threads = 1, WordTable* reuse = nullptr);
+  void rebuild_lookup(int threads = 1, WordTable* reuse = nullptr,
+                      const std::vector<int64_t>* index_of = nullptr);
   int64_t lookup(std::string_view word) const;
   size_t find_word(std::string_view word) const;  // position in words_, or words_.size()
-  size_t find_or_add_word(std::string_view word);  // position in words_ (added when new)
+  /// Position of `word` in words_ by `positions` (ids = position + 1), appended to words_ (and
+  /// positions) when new.
+  size_t add_word(WordTable& positions, std::string_view word);
   bool is_separator(char32_t cp) const;
   template <typename Emit>
   void for_each_token(std::string_view text, Emit&& emit) const;
@@ -186,6 +227,12 @@ class Tokenizer {
   template <typename Resolve>
   void for_each_key(std::string_view text, TokenBatch& batch, const WordTable& table,
                     Resolve&& resolve) const;
+  /// The vectorised scan_words (AVX2; the CPU is checked once): fills batch.lowered and the
+  /// entries.
+  void scan_words_avx2(std::string_view text, TokenBatch& batch) const;
+  /// Whether scan_words_avx2 can run here (an x86-64 CPU with AVX2, and FM_TOKENIZER_SIMD is not
+  /// "0").
+  static bool simd_scanner_available();
   template <typename Emit>
   void for_each_token_general(std::string_view text, Emit&& emit) const;
   template <typename Emit>
@@ -193,11 +240,11 @@ class Tokenizer {
 
   TokenizerOptions options_;
   int64_t document_count_ = 0;
-  // Keras' word_counts OrderedDict: words_ in first-seen order, stats_ parallel to it, word_pos_
-  // (id = position + 1) finds a word's position.
+  // Keras' word_counts OrderedDict: words_ in first-seen order, stats_ parallel to it,
+  // word_positions() finds a word's position.
   std::vector<std::string> words_;
   std::vector<WordStats> stats_;
-  WordTable word_pos_;
+  mutable std::shared_ptr<WordPositions> word_pos_ = std::make_shared<WordPositions>();
   // index_word_[i] is the word with index i when index_used_[i]; [0] and unused indices are "".
   std::vector<std::string> index_word_;
   std::vector<char> index_used_;
@@ -227,6 +274,10 @@ class Tokenizer {
   bool split_is_one_code_point_ = true;
   // No ASCII letter or digit is a separator: the word loop may copy runs of them 16 at a time.
   bool simd_alnum_ = false;
+  // For scan_words_avx2: bit (b >> 4) of [b & 15] is set when ASCII byte b (after lowercasing) is
+  // a separator; and whether that scanner is used (one-code-point split, not char_level).
+  std::array<uint8_t, 16> separator_nibbles_{};
+  bool simd_scan_ = false;
 };
 
 }  // namespace fm

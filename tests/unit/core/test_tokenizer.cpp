@@ -382,6 +382,30 @@ TEST(Tokenizer, ThreadedFitContinuesAnEarlierFit) {
   }
 }
 
+TEST(Tokenizer, WordCountsAfterAThreadedFitAndCopiesRefitIndependently) {
+  // A fresh threaded fit builds the word -> position table only when asked for; a copy shares
+  // it until one of them refits.
+  const auto texts = mixed_corpus();
+  const std::vector<std::string> more = {"brand new words", "The cat again", "late0 zz"};
+  const fm::Tokenizer reference = fitted({}, texts);
+  fm::Tokenizer tok;
+  tok.fit_transform(texts, 3);
+  fm::Tokenizer copy = tok;
+  for (const std::string& word : {"the", "row3", "late5", "zzzzzz", "abcdefghijklmnopq", "nope"}) {
+    SCOPED_TRACE(word);
+    EXPECT_EQ(tok.word_count(word), reference.word_count(word));
+    EXPECT_EQ(tok.word_doc_count(word), reference.word_doc_count(word));
+  }
+  copy.fit_on_texts(more, 2);
+  EXPECT_EQ(copy.word_count("brand"), 1);
+  EXPECT_EQ(copy.word_count("the"), reference.word_count("the") + 1);
+  EXPECT_EQ(tok.word_count("brand"), 0);
+  EXPECT_EQ(tok.word_count("the"), reference.word_count("the"));
+  fm::Tokenizer sequential = fitted({}, texts);
+  sequential.fit_on_texts(more);
+  EXPECT_EQ(copy.to_json(), sequential.to_json());
+}
+
 TEST(Tokenizer, LongWordsSharingAPrefixStayDistinct) {
   fm::Tokenizer tok;
   const auto flat = tok.fit_transform(
