@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
       fm::Tokenizer tokenizer(topt);
       const fm::FlatSequences seqs = tokenizer.fit_transform(texts, threads);
       const auto t1 = clock::now();
-      fm::PaddedSequences padded = fm::pad_flat_sequences(seqs, popt);
+      fm::PaddedSequences padded = fm::pad_flat_sequences(seqs, popt, threads);
       const auto t2 = clock::now();
       parts[0] = seconds(t0, t1), parts[2] = seconds(t1, t2);
       return padded;

@@ -10,6 +10,7 @@
 
 #include "fm/error.h"
 #include "fm/fairness/metrics.h"
+#include "fm/parallel.h"
 
 namespace fm {
 
@@ -952,13 +953,7 @@ void bootstrap(const Plan& plan, const AuditOptions& o, std::vector<MetricValue>
       std::copy(values.begin(), values.end(), reps.begin() + static_cast<std::ptrdiff_t>(r * m));
     }
   };
-  if (threads <= 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work, t);
-    for (auto& th : pool) th.join();
-  }
+  run_jobs(threads, static_cast<int>(threads), work);
   const double alpha = (1 - o.confidence) / 2;
   std::vector<double> xs;
   for (std::size_t k = 0; k < m; ++k) {

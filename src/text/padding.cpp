@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "fm/error.h"
+#include "fm/parallel.h"
 
 namespace fm {
 namespace {
@@ -28,9 +29,10 @@ std::pair<const int64_t*, int64_t> truncated_span(const std::vector<int64_t>& se
 
 namespace {
 
-// Row i of `count` sequences is size(i) tokens at data(i).
+// Row i of `count` sequences is size(i) tokens at data(i); `threads` fill slices of rows.
 template <typename Size, typename Data>
-PaddedSequences pad_rows(size_t count, Size&& size, Data&& data, const PaddingOptions& options) {
+PaddedSequences pad_rows(size_t count, Size&& size, Data&& data, const PaddingOptions& options,
+                         int threads = 1) {
   check_maxlen(options.maxlen);
   PaddedSequences out;
   out.rows = static_cast<int64_t>(count);
@@ -41,15 +43,21 @@ PaddedSequences pad_rows(size_t count, Size&& size, Data&& data, const PaddingOp
   }
   out.values.assign(static_cast<size_t>(out.rows * out.cols), options.value);
   out.lengths.resize(count);
-  for (size_t row = 0; row < count; ++row) {
-    const int64_t n = size(row);
-    const int64_t kept = std::min(n, out.cols);
-    const int64_t* first = data(row) + (options.truncating == PadSide::kPre ? n - kept : 0);
-    out.lengths[row] = kept;
-    int64_t* dest = out.values.data() + static_cast<int64_t>(row) * out.cols;
-    if (options.padding == PadSide::kPre) dest += out.cols - kept;
-    std::copy(first, first + kept, dest);
-  }
+  // Slices of at least 1 MB of output each.
+  const size_t row_bytes = static_cast<size_t>(std::max<int64_t>(out.cols, 1)) * sizeof(int64_t);
+  const size_t slices = std::max<size_t>(
+      1, std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), count * row_bytes >> 20));
+  run_jobs(slices, threads, [&](size_t s) {
+    for (size_t row = count * s / slices; row < count * (s + 1) / slices; ++row) {
+      const int64_t n = size(row);
+      const int64_t kept = std::min(n, out.cols);
+      const int64_t* first = data(row) + (options.truncating == PadSide::kPre ? n - kept : 0);
+      out.lengths[row] = kept;
+      int64_t* dest = out.values.data() + static_cast<int64_t>(row) * out.cols;
+      if (options.padding == PadSide::kPre) dest += out.cols - kept;
+      std::copy(first, first + kept, dest);
+    }
+  });
   return out;
 }
 
@@ -62,11 +70,12 @@ PaddedSequences pad_sequences(const std::vector<std::vector<int64_t>>& sequences
       [&](size_t i) { return sequences[i].data(); }, options);
 }
 
-PaddedSequences pad_flat_sequences(const FlatSequences& sequences, const PaddingOptions& options) {
+PaddedSequences pad_flat_sequences(const FlatSequences& sequences, const PaddingOptions& options,
+                                   int threads) {
   return pad_rows(
       static_cast<size_t>(sequences.size()),
       [&](size_t i) { return sequences.length(static_cast<int64_t>(i)); },
-      [&](size_t i) { return sequences.data(static_cast<int64_t>(i)); }, options);
+      [&](size_t i) { return sequences.data(static_cast<int64_t>(i)); }, options, threads);
 }
 
 PadSide parse_pad_side(const std::string& s) {

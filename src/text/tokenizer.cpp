@@ -5,19 +5,17 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <exception>
 #include <limits>
 #include <numeric>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include "fm/error.h"
+#include "fm/parallel.h"
 #include "fm/text/unicode.h"
 
 #if defined(__SSE2__)
@@ -121,35 +119,6 @@ inline void load_prefix(const unsigned char* p, size_t n, uint64_t& k0, uint64_t
 // The hash of a word of n <= 16 bytes from its zero-padded bytes.
 inline uint64_t hash_short(uint64_t k0, uint64_t k1, uint64_t n) {
   return mix(mix(k0 ^ kHash1, k1 ^ kHash0) ^ kHash2, n ^ kHash1);
-}
-
-// Runs job(k) for k in [0, jobs) on up to `threads` threads (the caller's included); the first
-// exception thrown by a job is rethrown here once all threads are done.
-template <typename Job>
-void run_jobs(size_t jobs, int threads, Job&& job) {
-  const size_t workers = std::min<size_t>(jobs, static_cast<size_t>(std::max(threads, 1)));
-  if (workers <= 1) {
-    for (size_t k = 0; k < jobs; ++k) job(k);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::vector<std::exception_ptr> errors(workers);
-  auto work = [&](size_t w) {
-    try {
-      for (size_t k = next++; k < jobs; k = next++) job(k);
-    } catch (...) {
-      errors[w] = std::current_exception();
-      next = jobs;
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (auto& t : pool) t.join();
-  for (auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
 }
 
 // Splits texts into at most `parts` contiguous ranges of about equal bytes (and no range over
@@ -862,7 +831,7 @@ void Tokenizer::for_each_key(std::string_view text, TokenBatch& batch, const Wor
     batch.count = batch.entries.size();
     base = batch.words.data();
   }
-  constexpr size_t kAhead = 8;
+  constexpr size_t kAhead = 16;
   const size_t n = batch.count;
   const TokenBatch::Entry* entries = batch.entries.data();
   auto key = [&](size_t i) {
@@ -1019,6 +988,11 @@ void Tokenizer::fit_chunk(const std::vector<std::string>& texts, size_t first, s
   size_t bytes = 0;
   for (size_t t = first; t < last; ++t) bytes += texts[t].size();
   chunk.table.reset(std::min<size_t>(std::max<size_t>(bytes / 128, 1024), size_t{1} << 20));
+  if (chunk.keep_ids) {
+    // About one token per 6 bytes of mail text; a guess too low only costs regrowth.
+    chunk.ids.reserve(bytes / 5);
+    chunk.lengths.reserve(last - first);
+  }
   auto tail = [&](uint32_t id) { return chunk.word(id); };
   TokenBatch batch;
   uint32_t doc = 0;
@@ -1076,18 +1050,10 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   if (adopt) {
     const ChunkFit& head = parts[0];
     const size_t n = head.docs.size();
-    words_.reserve(n);
-    stats_.resize(n);
     position[0].resize(n);
     std::iota(position[0].begin(), position[0].end(), uint32_t{0});
-    for (uint32_t id = 1; id <= n; ++id) {
-      words_.emplace_back(head.word(id));
-      stats_[id - 1].docs = head.docs[id - 1];
-    }
-    for (const WordTable::Slot& slot : head.table.slots()) {
-      if (slot.id != 0) stats_[slot.id - 1].count = slot.count;
-    }
-    // Jobs of up to 4096 words of the later chunks.
+    // Job 0 copies the first chunk's words and counts; the others, pieces of up to 4096 words of
+    // the later chunks, find those words in the first chunk's table.
     constexpr size_t kPiece = 4096;
     std::vector<std::pair<size_t, size_t>> pieces;  // (chunk, first local id - 1)
     for (size_t k = 1; k < chunks; ++k) {
@@ -1095,8 +1061,20 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
       for (size_t first = 0; first < position[k].size(); first += kPiece) pieces.push_back({k, first});
     }
     auto tail = [&](uint32_t id) { return head.word(id); };
-    run_jobs(pieces.size(), threads, [&](size_t job) {
-      const auto [k, first] = pieces[job];
+    run_jobs(1 + pieces.size(), threads, [&](size_t job) {
+      if (job == 0) {
+        words_.resize(n);
+        stats_.resize(n);
+        for (uint32_t id = 1; id <= n; ++id) {
+          words_[id - 1] = head.word(id);
+          stats_[id - 1].docs = head.docs[id - 1];
+        }
+        for (const WordTable::Slot& slot : head.table.slots()) {
+          if (slot.id != 0) stats_[slot.id - 1].count = slot.count;
+        }
+        return;
+      }
+      const auto [k, first] = pieces[job - 1];
       const size_t last = std::min(first + kPiece, position[k].size());
       for (size_t j = first; j < last; ++j) {
         const WordTable::Slot* slot =
@@ -1149,25 +1127,36 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   // Each chunk's local ids -> the sequence value (0 = dropped), as texts_to_sequences maps them.
   const int64_t limit = options_.num_words.value_or(0);
   std::vector<std::vector<int64_t>> value(chunks);
+  bool drops = false;  // some word maps to nothing (no OOV token)
   for (size_t k = 0; k < chunks; ++k) {
     value[k].resize(position[k].size());
     for (size_t j = 0; j < position[k].size(); ++j) {
       const int64_t index = index_of[position[k][j]];
       value[k][j] = (limit == 0 || index < limit) ? index : oov_index_;
+      drops |= value[k][j] == 0;
     }
   }
-  // Kept tokens per text, then each range writes its part of one flat buffer.
+  // Kept tokens per text (all of them unless some word maps to nothing), then each range writes its
+  // part of one flat buffer.
   out.offsets.assign(texts.size() + 1, 0);
-  run_jobs(chunks, threads, [&](size_t k) {
-    const ChunkFit& part = parts[k];
-    const uint32_t* id = part.ids.data();
-    for (size_t t = 0; t < part.lengths.size(); ++t) {
-      int64_t kept = 0;
-      for (uint32_t i = 0; i < part.lengths[t]; ++i) kept += value[k][id[i] - 1] != 0;
-      id += part.lengths[t];
-      out.offsets[bounds[k] + t + 1] = kept;
+  if (!drops) {
+    for (size_t k = 0; k < chunks; ++k) {
+      for (size_t t = 0; t < parts[k].lengths.size(); ++t) {
+        out.offsets[bounds[k] + t + 1] = parts[k].lengths[t];
+      }
     }
-  });
+  } else {
+    run_jobs(chunks, threads, [&](size_t k) {
+      const ChunkFit& part = parts[k];
+      const uint32_t* id = part.ids.data();
+      for (size_t t = 0; t < part.lengths.size(); ++t) {
+        int64_t kept = 0;
+        for (uint32_t i = 0; i < part.lengths[t]; ++i) kept += value[k][id[i] - 1] != 0;
+        id += part.lengths[t];
+        out.offsets[bounds[k] + t + 1] = kept;
+      }
+    });
+  }
   for (size_t t = 0; t < texts.size(); ++t) out.offsets[t + 1] += out.offsets[t];
   out.values.resize(static_cast<size_t>(out.offsets.back()));
   run_jobs(chunks, threads, [&](size_t k) {
@@ -1221,60 +1210,69 @@ std::vector<int64_t> Tokenizer::rebuild_index(int threads, WordTable* reuse) {
   }
   std::vector<int64_t> index_of(words_.size(), 0);
   for (size_t i = 0; i < order.size(); ++i) index_of[order[i]] = static_cast<int64_t>(first + i);
-  // The words' copies, on `threads` threads (tens of thousands of strings).
+  // Job 0 builds the lookup table (from `reuse` when given); the others copy the words into
+  // index_word_, a slice each (tens of thousands of strings).
   const size_t slices = std::max<size_t>(1, std::min<size_t>(threads, words_.size() / 16384 + 1));
-  run_jobs(slices, threads, [&](size_t s) {
+  const std::string no_word;
+  auto word_of_index = [&](uint32_t index) -> std::string_view {
+    if (index >= first) return words_[order[index - first]];
+    return index == 1 && options_.oov_token ? std::string_view(*options_.oov_token) : no_word;
+  };
+  run_jobs(1 + slices, threads, [&](size_t job) {
+    if (job == 0) {
+      if (reuse != nullptr) build_lookup(*reuse, index_of, word_of_index);
+      return;
+    }
+    const size_t s = job - 1;
     const size_t begin = words_.size() * s / slices, end = words_.size() * (s + 1) / slices;
     for (size_t pos = begin; pos < end; ++pos) {
       index_word_[static_cast<size_t>(index_of[pos])] = words_[pos];
     }
   });
-  rebuild_lookup(threads, reuse, &index_of);
+  if (reuse == nullptr) {
+    rebuild_lookup();
+  } else {
+    word_index_cache_ = std::make_shared<WordIndexCache>();
+    oov_index_ = options_.oov_token ? lookup(*options_.oov_token) : 0;
+  }
   return index_of;
 }
 
-void Tokenizer::rebuild_lookup(int threads, WordTable* reuse,
-                               const std::vector<int64_t>* index_of) {
+template <typename WordOfIndex>
+void Tokenizer::build_lookup(WordTable& reuse, const std::vector<int64_t>& index_of,
+                             WordOfIndex&& word_of_index) {
+  // The reused slots hold words_[0, n) by position + 1: rewrite each id to the word's index, then
+  // add the remaining words and the OOV token.
+  index_table_ = std::move(reuse);
+  size_t n = 0;
+  for (WordTable::Slot& slot : index_table_.slots()) {
+    if (slot.id == 0) continue;
+    slot.id = static_cast<uint32_t>(index_of[slot.id - 1]);
+    slot.count = slot.last_doc = 0;
+    ++n;
+  }
+  bool inserted = false;
+  for (size_t pos = n; pos < words_.size(); ++pos) {
+    index_table_.find_or_insert(WordTable::key_of(words_[pos]),
+                                static_cast<uint32_t>(index_of[pos]), word_of_index, inserted);
+  }
+  if (options_.oov_token && index_used_[1]) {
+    index_table_.find_or_insert(WordTable::key_of(*options_.oov_token), 1, word_of_index,
+                                inserted);
+  }
+}
+
+void Tokenizer::rebuild_lookup() {
   word_index_cache_ = std::make_shared<WordIndexCache>();
+  size_t used = 0;
+  for (char u : index_used_) used += u != 0;
+  index_table_.reset(used);
   auto tail = [&](uint32_t index) -> std::string_view { return index_word_[index]; };
   bool inserted = false;
-  if (reuse != nullptr && index_of != nullptr) {
-    // The reused slots hold words_[0, n) by position + 1: rewrite each id to the word's index
-    // (in parallel slices of the slot array), then add the remaining words and the OOV token.
-    index_table_ = std::move(*reuse);
-    auto& slots = index_table_.slots();
-    size_t n = 0;
-    const size_t slices = std::max<size_t>(1, std::min<size_t>(threads, slots.size() / 65536 + 1));
-    std::vector<size_t> counted(slices, 0);
-    run_jobs(slices, threads, [&](size_t s) {
-      const size_t begin = slots.size() * s / slices, end = slots.size() * (s + 1) / slices;
-      size_t c = 0;
-      for (size_t i = begin; i < end; ++i) {
-        WordTable::Slot& slot = slots[i];
-        if (slot.id == 0) continue;
-        slot.id = static_cast<uint32_t>((*index_of)[slot.id - 1]);
-        slot.count = slot.last_doc = 0;
-        ++c;
-      }
-      counted[s] = c;
-    });
-    for (size_t c : counted) n += c;
-    for (size_t pos = n; pos < words_.size(); ++pos) {
-      index_table_.find_or_insert(WordTable::key_of(words_[pos]),
-                                  static_cast<uint32_t>((*index_of)[pos]), tail, inserted);
-    }
-    if (options_.oov_token && index_used_[1]) {
-      index_table_.find_or_insert(WordTable::key_of(*options_.oov_token), 1, tail, inserted);
-    }
-  } else {
-    size_t used = 0;
-    for (char u : index_used_) used += u != 0;
-    index_table_.reset(used);
-    for (size_t index = 1; index < index_word_.size(); ++index) {
-      if (!index_used_[index]) continue;
-      index_table_.find_or_insert(WordTable::key_of(index_word_[index]),
-                                  static_cast<uint32_t>(index), tail, inserted);
-    }
+  for (size_t index = 1; index < index_word_.size(); ++index) {
+    if (!index_used_[index]) continue;
+    index_table_.find_or_insert(WordTable::key_of(index_word_[index]),
+                                static_cast<uint32_t>(index), tail, inserted);
   }
   oov_index_ = options_.oov_token ? lookup(*options_.oov_token) : 0;
 }

@@ -44,9 +44,9 @@ struct PaddedSequences {
 /// Throws fm::ConfigError when maxlen < 0.
 PaddedSequences pad_sequences(const std::vector<std::vector<int64_t>>& sequences,
                               const PaddingOptions& options = {});
-/// The same over sequences in one flat buffer.
+/// The same over sequences in one flat buffer; `threads` > 1 fills slices of rows in parallel.
 PaddedSequences pad_flat_sequences(const FlatSequences& sequences,
-                                   const PaddingOptions& options = {});
+                                   const PaddingOptions& options = {}, int threads = 1);
 
 /// The tokens of `sequence` that survive truncation to `maxlen` from side `truncating`
 /// (a view into `sequence`: first pointer and count): the last maxlen tokens for kPre, the first

@@ -207,11 +207,14 @@ class Tokenizer {
   FlatSequences fit(const std::vector<std::string>& texts, int threads, bool sequences);
   /// Rebuilds index_word_ and the lookup table from the counts; returns each word's index
   /// (by position in words_). `reuse`, when given, is a table of words_[0, n) with id = position
-  /// + 1 (a fresh fit's first chunk): its slots become the lookup table's, with ids rewritten, so
-  /// only the later words are hashed and inserted.
+  /// + 1 (a fresh fit's first chunk): its slots become the lookup table's (build_lookup), so only
+  /// the later words are hashed and inserted. The table and index_word_ are built concurrently.
   std::vector<int64_t> rebuild_index(int threads = 1, WordTable* reuse = nullptr);
-  void rebuild_lookup(int threads = 1, WordTable* reuse = nullptr,
-                      const std::vector<int64_t>* index_of = nullptr);
+  template <typename WordOfIndex>
+  void build_lookup(WordTable& reuse, const std::vector<int64_t>& index_of,
+                    WordOfIndex&& word_of_index);
+  /// The lookup table from index_word_.
+  void rebuild_lookup();
   int64_t lookup(std::string_view word) const;
   size_t find_word(std::string_view word) const;  // position in words_, or words_.size()
   /// Position of `word` in words_ by `positions` (ids = position + 1), appended to words_ (and

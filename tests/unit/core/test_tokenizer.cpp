@@ -451,4 +451,29 @@ TEST(Padding, FlatSequencesPadLikeNestedOnes) {
   }
 }
 
+TEST(Padding, ThreadedFlatPaddingMatchesNested) {
+  // Enough rows (several MB of output) that the rows are split between threads.
+  std::vector<Seq> nested;
+  fm::FlatSequences flat;
+  for (int64_t r = 0; r < 5000; ++r) {
+    Seq s(static_cast<size_t>((r * 37) % 300));
+    for (size_t i = 0; i < s.size(); ++i) s[i] = r * 1000 + static_cast<int64_t>(i) + 1;
+    flat.values.insert(flat.values.end(), s.begin(), s.end());
+    flat.offsets.push_back(static_cast<int64_t>(flat.values.size()));
+    nested.push_back(std::move(s));
+  }
+  for (auto side : {fm::PadSide::kPre, fm::PadSide::kPost}) {
+    fm::PaddingOptions options;
+    options.maxlen = 256;
+    options.padding = side;
+    options.truncating = side == fm::PadSide::kPre ? fm::PadSide::kPost : fm::PadSide::kPre;
+    const auto a = fm::pad_sequences(nested, options);
+    for (int threads : {2, 3, 8}) {
+      const auto b = fm::pad_flat_sequences(flat, options, threads);
+      EXPECT_EQ(a.values, b.values) << threads;
+      EXPECT_EQ(a.lengths, b.lengths) << threads;
+    }
+  }
+}
+
 }  // namespace
