@@ -960,7 +960,7 @@ size_t Tokenizer::add_word(WordTable& positions, std::string_view word) {
       WordTable::key_of(word), static_cast<uint32_t>(words_.size() + 1),
       [&](uint32_t id) -> std::string_view { return words_[id - 1]; }, inserted);
   if (inserted) {
-    words_.emplace_back(word);
+    words_.push_back(word);
     stats_.emplace_back();
   }
   return slot->id - 1;
@@ -970,15 +970,12 @@ size_t Tokenizer::add_word(WordTable& positions, std::string_view word) {
 /// their counts, and (for fit_transform) every token's word.
 struct Tokenizer::ChunkFit {
   WordTable table;                  // id = local word id (1-based), with count and last_doc
-  std::string arena;                // the words' bytes, in id order
-  std::vector<size_t> offsets{0};   // word `id` is arena[offsets[id - 1], offsets[id])
+  WordList words;                   // in id order (first seen first)
   std::vector<uint32_t> docs;       // per word: texts of the range that contain it
   bool keep_ids = false;
   std::vector<uint32_t> ids;        // local id of every token, when keep_ids
   std::vector<uint32_t> lengths;    // tokens per text, when keep_ids
-  std::string_view word(uint32_t id) const {
-    return std::string_view(arena).substr(offsets[id - 1], offsets[id] - offsets[id - 1]);
-  }
+  std::string_view word(uint32_t id) const { return words[id - 1]; }
 };
 
 void Tokenizer::fit_chunk(const std::vector<std::string>& texts, size_t first, size_t last,
@@ -1002,10 +999,9 @@ void Tokenizer::fit_chunk(const std::vector<std::string>& texts, size_t first, s
     for_each_key(texts[t], batch, chunk.table, [&](const WordTable::Key& key) {
       bool inserted = false;
       WordTable::Slot* slot = chunk.table.find_or_insert(
-          key, static_cast<uint32_t>(chunk.offsets.size()), tail, inserted);
+          key, static_cast<uint32_t>(chunk.words.size() + 1), tail, inserted);
       if (inserted) {
-        chunk.arena.append(key.word);
-        chunk.offsets.push_back(chunk.arena.size());
+        chunk.words.push_back(key.word);
         chunk.docs.push_back(0);
       }
       ++slot->count;
@@ -1060,15 +1056,12 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
       position[k].resize(parts[k].docs.size());
       for (size_t first = 0; first < position[k].size(); first += kPiece) pieces.push_back({k, first});
     }
-    auto tail = [&](uint32_t id) { return head.word(id); };
+    words_ = std::move(parts[0].words);  // (the chunk's ids are now positions + 1 in words_)
+    auto tail = [&](uint32_t id) { return words_[id - 1]; };
     run_jobs(1 + pieces.size(), threads, [&](size_t job) {
       if (job == 0) {
-        words_.resize(n);
         stats_.resize(n);
-        for (uint32_t id = 1; id <= n; ++id) {
-          words_[id - 1] = head.word(id);
-          stats_[id - 1].docs = head.docs[id - 1];
-        }
+        for (uint32_t id = 1; id <= n; ++id) stats_[id - 1].docs = head.docs[id - 1];
         for (const WordTable::Slot& slot : head.table.slots()) {
           if (slot.id != 0) stats_[slot.id - 1].count = slot.count;
         }
@@ -1096,7 +1089,7 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
       if (adopt && chunks == 2) {
         // New to the first chunk, and the only other chunk's words are distinct: append.
         pos = static_cast<uint32_t>(words_.size());
-        words_.emplace_back(part.word(id));
+        words_.push_back(part.word(id));
         stats_.emplace_back();
       } else {
         pos = static_cast<uint32_t>(add_word(positions, part.word(id)));
@@ -1114,13 +1107,13 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   }
   for (size_t k = adopt ? 1 : 0; k < chunks; ++k) {
     parts[k].table = WordTable();
-    parts[k].arena = std::string();
+    parts[k].words = WordList();
   }
   document_count_ += static_cast<int64_t>(texts.size());
   const std::vector<int64_t> index_of =
       rebuild_index(threads, adopt ? &parts[0].table : nullptr);
   parts[0].table = WordTable();
-  parts[0].arena = std::string();
+  parts[0].words = WordList();
   FlatSequences out;
   if (!sequences) return out;
 
@@ -1200,8 +1193,8 @@ std::vector<int64_t> Tokenizer::rebuild_index(int threads, WordTable* reuse) {
   index_used_[0] = 0;
   if (options_.oov_token) {
     const std::string& oov = *options_.oov_token;
-    const bool fitted = std::any_of(words_.begin(), words_.end(),
-                                    [&](const std::string& w) { return w == oov; });
+    bool fitted = false;
+    for (size_t pos = 0; pos < words_.size() && !fitted; ++pos) fitted = words_[pos] == oov;
     if (fitted) {
       index_used_[1] = 0;
     } else {
@@ -1402,9 +1395,9 @@ std::string Tokenizer::to_json() const {
   };
   ObjectWriter word_counts, word_docs, index_docs;
   for (size_t pos = 0; pos < words_.size(); ++pos) {
-    word_counts.add(words_[pos], std::to_string(stats_[pos].count));
+    word_counts.add(std::string(words_[pos]), std::to_string(stats_[pos].count));
     if (stats_[pos].docs == 0) continue;
-    word_docs.add(words_[pos], std::to_string(stats_[pos].docs));
+    word_docs.add(std::string(words_[pos]), std::to_string(stats_[pos].docs));
     const int64_t index = lookup(words_[pos]);
     if (index != 0) index_docs.add(std::to_string(index), std::to_string(stats_[pos].docs));
   }

@@ -175,6 +175,24 @@ class Tokenizer {
     uint64_t mask_ = 0;
     size_t size_ = 0;
   };
+  /// Words back to back in one buffer: word i is bytes [ends[i], ends[i + 1]). A fit's chunks
+  /// collect their words this way, so the first chunk's list becomes words_ without a copy.
+  class WordList {
+   public:
+    size_t size() const { return ends_.size() - 1; }
+    bool empty() const { return ends_.size() == 1; }
+    std::string_view operator[](size_t i) const {
+      return std::string_view(bytes_.data() + ends_[i], ends_[i + 1] - ends_[i]);
+    }
+    void push_back(std::string_view word) {
+      bytes_.append(word.data(), word.size());
+      ends_.push_back(bytes_.size());
+    }
+
+   private:
+    std::string bytes_;
+    std::vector<size_t> ends_{0};
+  };
   // Per fitted word (parallel to words_): Keras' word_counts and word_docs.
   struct WordStats {
     int64_t count = 0;
@@ -245,7 +263,7 @@ class Tokenizer {
   int64_t document_count_ = 0;
   // Keras' word_counts OrderedDict: words_ in first-seen order, stats_ parallel to it,
   // word_positions() finds a word's position.
-  std::vector<std::string> words_;
+  WordList words_;
   std::vector<WordStats> stats_;
   mutable std::shared_ptr<WordPositions> word_pos_ = std::make_shared<WordPositions>();
   // index_word_[i] is the word with index i when index_used_[i]; [0] and unused indices are "".
