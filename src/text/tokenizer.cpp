@@ -153,6 +153,32 @@ bool decoded_verbatim(std::string_view text, size_t begin, size_t end, char32_t 
   return cp != kReplacementCharacter || text.substr(begin, end - begin) == "\xEF\xBF\xBD";
 }
 
+// UTF-8 of `cp` at `out` (append_utf8's encoding, U+FFFD for a surrogate or a value past
+// U+10FFFF); returns the number of bytes.
+inline size_t encode_utf8(char32_t cp, char* out) {
+  if (cp < 0x80) {
+    out[0] = static_cast<char>(cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (cp >> 6));
+    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = kReplacementCharacter;
+  if (cp < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (cp >> 12));
+    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (cp >> 18));
+  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+  return 4;
+}
+
 // A word being built: its (lowercased) bytes, in a buffer with kSlack bytes of room past the end so
 // the vectorised loop can store 16 bytes at a time. Cleared after each word, so it stays small.
 class WordBuffer {
@@ -172,18 +198,7 @@ class WordBuffer {
     size_ += bytes.size();
   }
   void grow(size_t n) { size_ += n; }
-  void append_code_point(char32_t cp) {
-    char* out = reserve(4);
-    if (cp < 0x80) {
-      out[0] = static_cast<char>(cp);
-      size_ += 1;
-      return;
-    }
-    std::string utf8;
-    append_utf8(utf8, cp);
-    std::memcpy(out, utf8.data(), utf8.size());
-    size_ += utf8.size();
-  }
+  void append_code_point(char32_t cp) { size_ += encode_utf8(cp, reserve(4)); }
   /// Emits the word begun since the last flush (if any).
   template <typename Emit>
   void flush(Emit& emit) {
@@ -467,6 +482,13 @@ void Tokenizer::build_tables() {
   }
 }
 
+size_t Tokenizer::next_code_point(std::string_view text, size_t& i, char32_t out[2]) const {
+  const size_t begin = i;
+  const char32_t cp = decode_utf8(text, i);
+  out[0] = cp;
+  return options_.lower ? lower_code_point(text, begin, i, cp, out) : 1;
+}
+
 bool Tokenizer::is_separator(char32_t cp) const {
   if (cp < 0x80) return ascii_separator_[cp];
   return (split_is_one_code_point_ && cp == split_code_point_) ||
@@ -567,11 +589,7 @@ void Tokenizer::scan_words(std::string_view text, Buffer& word, Emit&& emit) con
         break;
     }
     // A non-ASCII code point (an ill-formed sequence reads as U+FFFD).
-    const size_t begin = i;
-    const char32_t cp = decode_utf8(text, i);
-    size_t count = 1;
-    lowered[0] = cp;
-    if (options_.lower) count = lower_code_point(text, begin, i, cp, lowered);
+    const size_t count = next_code_point(text, i, lowered);
     for (size_t k = 0; k < count; ++k) {
       if (is_separator(lowered[k])) {
         word.flush(emit);
@@ -610,32 +628,6 @@ struct PrefixMasks {
   }
 };
 constexpr PrefixMasks kPrefixMasks;
-
-// UTF-8 of `cp` at `out` (append_utf8's encoding, U+FFFD for a surrogate or a value past
-// U+10FFFF); returns the number of bytes.
-inline size_t encode_utf8(char32_t cp, char* out) {
-  if (cp < 0x80) {
-    out[0] = static_cast<char>(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = static_cast<char>(0xC0 | (cp >> 6));
-    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = kReplacementCharacter;
-  if (cp < 0x10000) {
-    out[0] = static_cast<char>(0xE0 | (cp >> 12));
-    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<char>(0xF0 | (cp >> 18));
-  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
-  return 4;
-}
 
 #if FM_TOKENIZER_AVX2
 bool cpu_has_avx2() {
@@ -772,11 +764,7 @@ __attribute__((target("avx2"))) void Tokenizer::scan_words_avx2(std::string_view
     }
     // Non-ASCII code points, one at a time, up to the next ASCII byte.
     while (i < n && static_cast<unsigned char>(data[i]) >= 0x80) {
-      const size_t begin = i;
-      const char32_t cp = decode_utf8(text, i);
-      size_t k_count = 1;
-      lowered[0] = cp;
-      if (options_.lower) k_count = lower_code_point(text, begin, i, cp, lowered);
+      const size_t k_count = next_code_point(text, i, lowered);
       for (size_t k = 0; k < k_count; ++k) {
         if (is_separator(lowered[k])) {
           if (open) emit(o);
@@ -855,11 +843,7 @@ void Tokenizer::for_each_token_general(std::string_view text, Emit&& emit) const
   size_t i = 0;
   char32_t lowered[2];
   while (i < text.size()) {
-    const size_t begin = i;
-    const char32_t cp = decode_utf8(text, i);
-    size_t count = 1;
-    lowered[0] = cp;
-    if (options_.lower) count = lower_code_point(text, begin, i, cp, lowered);
+    const size_t count = next_code_point(text, i, lowered);
     for (size_t k = 0; k < count; ++k) {
       const char32_t c = lowered[k];
       const bool filtered =

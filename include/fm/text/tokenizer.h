@@ -239,6 +239,9 @@ class Tokenizer {
   /// positions) when new.
   size_t add_word(WordTable& positions, std::string_view word);
   bool is_separator(char32_t cp) const;
+  /// Decodes the code point at text[i] (an ill-formed sequence reads as U+FFFD), advances i past
+  /// it, and lowercases it when options_.lower: writes one or two code points, returns how many.
+  size_t next_code_point(std::string_view text, size_t& i, char32_t out[2]) const;
   template <typename Emit>
   void for_each_token(std::string_view text, Emit&& emit) const;
   template <typename Buffer, typename Emit>
