@@ -659,19 +659,29 @@ bool Tokenizer::simd_scanner_available() {
 __attribute__((target("avx2"))) void Tokenizer::scan_words_avx2(std::string_view text,
                                                                 TokenBatch& batch) const {
   const size_t n = text.size();
-  // Output bound: an ASCII byte stays one byte; a non-ASCII byte becomes at most 3 (an ill-formed
-  // byte reads as U+FFFD). Plus a 64-byte store past the end and 16 bytes of key loads.
-  const size_t need = 3 * n + 128;
-  if (batch.lowered.size() < need) batch.lowered.resize(need);
-  // At most one word per two bytes, plus one.
-  if (batch.entries.size() < n / 2 + 2) batch.entries.resize(n / 2 + 2);
-  char* const out = &batch.lowered[0];
-  TokenBatch::Entry* const entries = batch.entries.data();
+  // The buffers only grow, so they soon fit the usual text. `lowered` keeps room for a 64-byte
+  // store and 16 bytes of key loads past what is written: the text's size plus that covers ASCII
+  // (one byte each); non-ASCII code points may grow (an ill-formed byte reads as the 3-byte
+  // U+FFFD), so each step checks. Entries: a word per 6 bytes to start with, more when needed.
+  constexpr size_t kRoom = 64 + 16;
+  if (batch.lowered.size() < n + kRoom) batch.lowered.resize(n + kRoom + n / 8);
+  if (batch.entries.size() < n / 6 + 16) batch.entries.resize(n / 6 + 16);
+  char* out = &batch.lowered[0];
+  TokenBatch::Entry* entries = batch.entries.data();
   size_t count = 0;
   size_t o = 0;          // bytes written to out
   bool open = false;     // a word is being read
   size_t start = 0;      // where it starts in out
+  auto make_room = [&](size_t bytes) {
+    if (o + bytes + kRoom <= batch.lowered.size()) return;
+    batch.lowered.resize(2 * (o + bytes + kRoom));
+    out = &batch.lowered[0];
+  };
   auto emit = [&](size_t end) {
+    if (count == batch.entries.size()) {
+      batch.entries.resize(2 * count);
+      entries = batch.entries.data();
+    }
     const size_t len = end - start;
     const auto* p = reinterpret_cast<const unsigned char*>(out + start);
     TokenBatch::Entry& e = entries[count++];
@@ -718,6 +728,7 @@ __attribute__((target("avx2"))) void Tokenizer::scan_words_avx2(std::string_view
     size_t m = avail < 64 ? avail : 64;
     if (high != 0) m = std::min<size_t>(m, static_cast<size_t>(__builtin_ctzll(high)));
     if (m > 0) {
+      make_room(64);
       const __m256i la = _mm256_add_epi8(
           a, _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi8(a, before_a),
                                                _mm256_cmpgt_epi8(after_z, a)),
@@ -765,6 +776,7 @@ __attribute__((target("avx2"))) void Tokenizer::scan_words_avx2(std::string_view
     // Non-ASCII code points, one at a time, up to the next ASCII byte.
     while (i < n && static_cast<unsigned char>(data[i]) >= 0x80) {
       const size_t k_count = next_code_point(text, i, lowered);
+      make_room(8);  // two code points of up to 4 bytes
       for (size_t k = 0; k < k_count; ++k) {
         if (is_separator(lowered[k])) {
           if (open) emit(o);

@@ -406,6 +406,42 @@ TEST(Tokenizer, WordCountsAfterAThreadedFitAndCopiesRefitIndependently) {
   EXPECT_EQ(copy.to_json(), sequential.to_json());
 }
 
+TEST(Tokenizer, VectorisedScannerAgreesWithSplitText) {
+  // split_text uses the portable scanner; fits and sequences use the vectorised one where the CPU
+  // has AVX2. Long texts mixing 64-byte steps of ASCII with code points that lowercase to more
+  // bytes (İ), ill-formed bytes (each becomes the 3-byte U+FFFD) and one-letter words (more words
+  // than a first guess of the buffers holds), with several option sets.
+  const std::vector<std::string> pieces = {
+      "a ", "Word ", "\xFF", "\xFF\xFE ", "İ", "ΣΑΣ ", "x.", "LONGERWORDTHANSIXTEENBYTES ", "é",
+      "\xE2\x82", "--", "\t", "\r\n", "0123456789", "😀 ", ".", "Z", "\xC3"};
+  std::vector<std::string> texts;
+  uint32_t state = 12345;
+  for (int t = 0; t < 40; ++t) {
+    std::string text;
+    const int parts = 1 + t * 97 % 3000;
+    for (int i = 0; i < parts; ++i) {
+      state = state * 1664525u + 1013904223u;
+      text += pieces[(state >> 8) % pieces.size()];
+    }
+    texts.push_back(text);
+  }
+  std::vector<fm::TokenizerOptions> sets(4);
+  sets[1].lower = false;
+  sets[2].filters = "aeZ\t";
+  sets[3].split = "é";
+  sets[3].oov_token = "<OOV>";
+  for (const auto& options : sets) {
+    fm::Tokenizer tok(options);
+    tok.fit_on_texts(texts, 2);
+    const auto& index = tok.word_index();
+    for (const std::string& text : texts) {
+      Seq expected;
+      for (const std::string& word : tok.split_text(text)) expected.push_back(index.at(word));
+      ASSERT_EQ(tok.text_to_sequence(text), expected) << "split \"" << options.split << "\"";
+    }
+  }
+}
+
 TEST(Tokenizer, LongWordsSharingAPrefixStayDistinct) {
   fm::Tokenizer tok;
   const auto flat = tok.fit_transform(
