@@ -419,6 +419,28 @@ Tokenizer::WordTable::Slot* Tokenizer::WordTable::find_or_insert(const Key& key,
   }
 }
 
+// Calls visit(i, key_of(word(i))) for i in [begin, end), with the table slot of each key
+// prefetched 16 words ahead: lookups of words in no particular order are mostly cache misses,
+// and this lets them overlap.
+template <typename Table, typename Word, typename Visit>
+void visit_prefetched(const Table& table, size_t begin, size_t end, Word&& word, Visit&& visit) {
+  constexpr size_t kAhead = 16;
+  typename Table::Key ring[kAhead];
+  const size_t lead = std::min(end - begin, kAhead);
+  for (size_t i = begin; i < begin + lead; ++i) {
+    ring[i % kAhead] = Table::key_of(word(i));
+    table.prefetch(ring[i % kAhead]);
+  }
+  for (size_t i = begin; i < end; ++i) {
+    const typename Table::Key key = ring[i % kAhead];
+    if (i + kAhead < end) {
+      ring[i % kAhead] = Table::key_of(word(i + kAhead));
+      table.prefetch(ring[i % kAhead]);
+    }
+    visit(i, key);
+  }
+}
+
 Tokenizer::Tokenizer(TokenizerOptions options) : options_(std::move(options)) {
   if (options_.num_words && *options_.num_words < 0) {
     throw ConfigError("tokenizer.num_words must be >= 0 (got " +
@@ -920,10 +942,11 @@ const Tokenizer::WordTable& Tokenizer::word_positions() const {
     cache.table.reset(words_.size());
     auto tail = [&](uint32_t id) -> std::string_view { return words_[id - 1]; };
     bool inserted = false;
-    for (size_t pos = 0; pos < words_.size(); ++pos) {
-      cache.table.find_or_insert(WordTable::key_of(words_[pos]), static_cast<uint32_t>(pos + 1),
-                                 tail, inserted);
-    }
+    visit_prefetched(cache.table, 0, words_.size(), [&](size_t pos) { return words_[pos]; },
+                     [&](size_t pos, const WordTable::Key& key) {
+                       cache.table.find_or_insert(key, static_cast<uint32_t>(pos + 1), tail,
+                                                  inserted);
+                     });
   });
   return cache.table;
 }
@@ -1065,11 +1088,12 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
       }
       const auto [k, first] = pieces[job - 1];
       const size_t last = std::min(first + kPiece, position[k].size());
-      for (size_t j = first; j < last; ++j) {
-        const WordTable::Slot* slot =
-            head.table.find(WordTable::key_of(parts[k].word(static_cast<uint32_t>(j + 1))), tail);
-        position[k][j] = slot == nullptr ? kNew : slot->id - 1;
-      }
+      visit_prefetched(
+          head.table, first, last, [&](size_t j) { return parts[k].word(static_cast<uint32_t>(j + 1)); },
+          [&](size_t j, const WordTable::Key& key) {
+            const WordTable::Slot* slot = head.table.find(key, tail);
+            position[k][j] = slot == nullptr ? kNew : slot->id - 1;
+          });
     });
     first_merged = 1;
   } else {
@@ -1241,10 +1265,12 @@ void Tokenizer::build_lookup(WordTable& reuse, const std::vector<int64_t>& index
     ++n;
   }
   bool inserted = false;
-  for (size_t pos = n; pos < words_.size(); ++pos) {
-    index_table_.find_or_insert(WordTable::key_of(words_[pos]),
-                                static_cast<uint32_t>(index_of[pos]), word_of_index, inserted);
-  }
+  visit_prefetched(
+      index_table_, n, words_.size(), [&](size_t pos) { return words_[pos]; },
+      [&](size_t pos, const WordTable::Key& key) {
+        index_table_.find_or_insert(key, static_cast<uint32_t>(index_of[pos]), word_of_index,
+                                    inserted);
+      });
   if (options_.oov_token && index_used_[1]) {
     index_table_.find_or_insert(WordTable::key_of(*options_.oov_token), 1, word_of_index,
                                 inserted);
