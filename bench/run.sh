@@ -53,14 +53,11 @@ mkdir -p "$work"
 # Every tool gets the same thread count (OpenMP/BLAS pools included).
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
 
-# Build only what the benchmark runs.
+# Build (or bring up to date: the binaries must be the checkout's, and they name its commit) only
+# what the benchmark runs.
 targets=(fm-train fm-eval fm-audit tokenizer_bench sgemm_bench)
-missing=0
-for t in "${targets[@]}"; do [[ -x "$build_dir/bin/$t" ]] || missing=1; done
-if [[ $missing -eq 1 ]]; then
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
-  ninja -C "$build_dir" "${targets[@]}"
-fi
+[[ -f "$build_dir/CMakeCache.txt" ]] || cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build "$build_dir" --target "${targets[@]}"
 bin=$build_dir/bin
 # Wall seconds and peak RSS (KiB) of a whole command: timed CMD... writes "%M %e" to FILE.
 timed() { local file=$1; shift; /usr/bin/time -f '%M %e' -o "$file" "$@"; }

@@ -1060,6 +1060,7 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   // first chunk are then merged one by one. A refit merges every chunk through the positions of
   // the words seen before.
   const bool adopt = words_.empty();
+  std::vector<std::vector<uint32_t>> counts(chunks);  // adopt: later chunks' counts by local id
   WordTable positions;  // adopt: words new since the first chunk; else: all words
   size_t first_merged = 0;
   if (adopt) {
@@ -1067,17 +1068,20 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
     const size_t n = head.docs.size();
     position[0].resize(n);
     std::iota(position[0].begin(), position[0].end(), uint32_t{0});
-    // Job 0 copies the first chunk's words and counts; the others, pieces of up to 4096 words of
-    // the later chunks, find those words in the first chunk's table.
+    // The later chunks' words are found in the first chunk's table in pieces of up to 4096.
     constexpr size_t kPiece = 4096;
     std::vector<std::pair<size_t, size_t>> pieces;  // (chunk, first local id - 1)
     for (size_t k = 1; k < chunks; ++k) {
       position[k].resize(parts[k].docs.size());
       for (size_t first = 0; first < position[k].size(); first += kPiece) pieces.push_back({k, first});
     }
+    const size_t count_jobs = chunks - 1;  // the later chunks' counts by local id, off their tables
+    for (size_t k = 1; k < chunks; ++k) counts[k].resize(parts[k].docs.size());
     words_ = std::move(parts[0].words);  // (the chunk's ids are now positions + 1 in words_)
     auto tail = [&](uint32_t id) { return words_[id - 1]; };
-    run_jobs(1 + pieces.size(), threads, [&](size_t job) {
+    // Jobs: 0 takes the first chunk's counts; 1 .. count_jobs read a later chunk's counts; the
+    // rest are the pieces.
+    run_jobs(1 + count_jobs + pieces.size(), threads, [&](size_t job) {
       if (job == 0) {
         stats_.resize(n);
         for (uint32_t id = 1; id <= n; ++id) stats_[id - 1].docs = head.docs[id - 1];
@@ -1086,7 +1090,13 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
         }
         return;
       }
-      const auto [k, first] = pieces[job - 1];
+      if (job <= count_jobs) {
+        for (const WordTable::Slot& slot : parts[job].table.slots()) {
+          if (slot.id != 0) counts[job][slot.id - 1] = slot.count;
+        }
+        return;
+      }
+      const auto [k, first] = pieces[job - 1 - count_jobs];
       const size_t last = std::min(first + kPiece, position[k].size());
       visit_prefetched(
           head.table, first, last, [&](size_t j) { return parts[k].word(static_cast<uint32_t>(j + 1)); },
@@ -1116,8 +1126,12 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
       }
     }
     for (uint32_t id = 1; id <= n; ++id) stats_[position[k][id - 1]].docs += part.docs[id - 1];
-    for (const WordTable::Slot& slot : part.table.slots()) {
-      if (slot.id != 0) stats_[position[k][slot.id - 1]].count += slot.count;
+    if (adopt) {
+      for (uint32_t id = 1; id <= n; ++id) stats_[position[k][id - 1]].count += counts[k][id - 1];
+    } else {
+      for (const WordTable::Slot& slot : part.table.slots()) {
+        if (slot.id != 0) stats_[position[k][slot.id - 1]].count += slot.count;
+      }
     }
   }
   if (adopt) {
