@@ -93,6 +93,18 @@ __attribute__((noinline)) uint64_t hash_long_word(const unsigned char* p, size_t
   return mix(kHash1 ^ n, mix(load64(p + i - 16) ^ kHash1, load64(p + i - 8) ^ seed) ^ kHash2);
 }
 
+// Masks that zero the bytes of a 16-byte load past a word of `len` <= 16 bytes (k0, k1).
+struct PrefixMasks {
+  uint64_t m0[17], m1[17];
+  constexpr PrefixMasks() : m0(), m1() {
+    for (int len = 0; len <= 16; ++len) {
+      m0[len] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+      m1[len] = len <= 8 ? 0 : len == 16 ? ~uint64_t{0} : (uint64_t{1} << (8 * (len - 8))) - 1;
+    }
+  }
+};
+constexpr PrefixMasks kPrefixMasks;
+
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 // Bytes [0, min(n, 16)) of p as two little-endian words, zero padded, reading nothing past p + n.
@@ -151,32 +163,6 @@ std::vector<size_t> split_by_bytes(const std::vector<std::string>& texts, int pa
 // to U+FFFD, which must then be written out instead of the original bytes).
 bool decoded_verbatim(std::string_view text, size_t begin, size_t end, char32_t cp) {
   return cp != kReplacementCharacter || text.substr(begin, end - begin) == "\xEF\xBF\xBD";
-}
-
-// UTF-8 of `cp` at `out` (append_utf8's encoding, U+FFFD for a surrogate or a value past
-// U+10FFFF); returns the number of bytes.
-inline size_t encode_utf8(char32_t cp, char* out) {
-  if (cp < 0x80) {
-    out[0] = static_cast<char>(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = static_cast<char>(0xC0 | (cp >> 6));
-    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = kReplacementCharacter;
-  if (cp < 0x10000) {
-    out[0] = static_cast<char>(0xE0 | (cp >> 12));
-    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<char>(0xF0 | (cp >> 18));
-  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
-  return 4;
 }
 
 // A word being built: its (lowercased) bytes, in a buffer with kSlack bytes of room past the end so
@@ -351,6 +337,25 @@ __attribute__((always_inline)) inline Tokenizer::WordTable::Key Tokenizer::WordT
   // A wyhash-style hash (never stored: only this process's tables use it).
   key.hash = n > 16 ? hash_long_word(p, n) : hash_short(key.k0, key.k1, n);
   key.word = word;
+  return key;
+}
+
+__attribute__((always_inline)) inline Tokenizer::WordTable::Key
+Tokenizer::WordTable::key_of_padded(const char* data, size_t n) {
+  // key_of's key, but from whole 8-byte loads masked to the word (no branch on its length).
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  Key key{};
+  key.len = static_cast<uint32_t>(n);
+  key.word = std::string_view(data, n);
+  if (n <= 16) {
+    key.k0 = load64(p) & kPrefixMasks.m0[n];
+    key.k1 = load64(p + 8) & kPrefixMasks.m1[n];
+    key.hash = hash_short(key.k0, key.k1, n);
+  } else {
+    key.k0 = load64(p);
+    key.k1 = load64(p + 8);
+    key.hash = hash_long_word(p, n);
+  }
   return key;
 }
 
@@ -639,17 +644,6 @@ struct Tokenizer::TokenBatch {
 
 namespace {
 
-// Masks that zero the bytes of a 16-byte load past a word of `len` <= 16 bytes (k0, k1).
-struct PrefixMasks {
-  uint64_t m0[17], m1[17];
-  constexpr PrefixMasks() : m0(), m1() {
-    for (int len = 0; len <= 16; ++len) {
-      m0[len] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
-      m1[len] = len <= 8 ? 0 : len == 16 ? ~uint64_t{0} : (uint64_t{1} << (8 * (len - 8))) - 1;
-    }
-  }
-};
-constexpr PrefixMasks kPrefixMasks;
 
 #if FM_TOKENIZER_AVX2
 bool cpu_has_avx2() {
@@ -673,6 +667,30 @@ bool Tokenizer::simd_scanner_available() {
 }
 
 #if FM_TOKENIZER_AVX2
+namespace {
+
+// `v` with A-Z lowercased when case_bit is 0x20 in every byte (unchanged when it is 0).
+__attribute__((target("avx2"))) inline __m256i lower_ascii(__m256i v, __m256i case_bit) {
+  const __m256i upper = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('A' - 1)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), v));
+  return _mm256_add_epi8(v, _mm256_and_si256(upper, case_bit));
+}
+
+// Bit i set when ASCII byte i of `v` is not a separator: bit (x >> 4) of lo_table[x & 15] marks
+// separator x (the 16-byte table in both lanes).
+__attribute__((target("avx2"))) inline uint32_t word_byte_mask(__m256i v, __m256i lo_table) {
+  const __m256i hi_bits = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i hit = _mm256_and_si256(
+      _mm256_shuffle_epi8(lo_table, _mm256_and_si256(v, nibble)),
+      _mm256_shuffle_epi8(hi_bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
+  return static_cast<uint32_t>(
+      _mm256_movemask_epi8(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256())));
+}
+
+}  // namespace
+
 // The words of `text` as slices of its lowercased copy, 64 bytes per step: two 32-byte halves
 // are lowercased (ASCII A-Z), stored, and classified with a nibble-table lookup into a 64-bit mask
 // of separator bytes, whose runs of zeros are the words. A non-ASCII byte ends the vectorised part
@@ -704,29 +722,11 @@ __attribute__((target("avx2"))) void Tokenizer::scan_words_avx2(std::string_view
       batch.entries.resize(2 * count);
       entries = batch.entries.data();
     }
-    const size_t len = end - start;
-    const auto* p = reinterpret_cast<const unsigned char*>(out + start);
-    TokenBatch::Entry& e = entries[count++];
-    e.offset = static_cast<uint32_t>(start);
-    e.len = static_cast<uint32_t>(len);
-    if (len <= 16) {
-      e.k0 = load64(p) & kPrefixMasks.m0[len];
-      e.k1 = load64(p + 8) & kPrefixMasks.m1[len];
-      e.hash = hash_short(e.k0, e.k1, len);
-    } else {
-      e.k0 = load64(p);
-      e.k1 = load64(p + 8);
-      e.hash = hash_long_word(p, len);
-    }
+    const WordTable::Key key = WordTable::key_of_padded(out + start, end - start);
+    entries[count++] = {key.k0, key.k1, key.hash, static_cast<uint32_t>(start), key.len};
   };
   const __m256i lo_table = _mm256_broadcastsi128_si256(
       _mm_loadu_si128(reinterpret_cast<const __m128i*>(separator_nibbles_.data())));
-  const __m256i hi_table = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
-                                            1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
-  const __m256i nibble = _mm256_set1_epi8(0x0F);
-  const __m256i zero = _mm256_setzero_si256();
-  const __m256i before_a = _mm256_set1_epi8('A' - 1);
-  const __m256i after_z = _mm256_set1_epi8('Z' + 1);
   const __m256i case_bit = _mm256_set1_epi8(options_.lower ? 0x20 : 0);
   const char* data = text.data();
   size_t i = 0;
@@ -751,31 +751,13 @@ __attribute__((target("avx2"))) void Tokenizer::scan_words_avx2(std::string_view
     if (high != 0) m = std::min<size_t>(m, static_cast<size_t>(__builtin_ctzll(high)));
     if (m > 0) {
       make_room(64);
-      const __m256i la = _mm256_add_epi8(
-          a, _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi8(a, before_a),
-                                               _mm256_cmpgt_epi8(after_z, a)),
-                              case_bit));
-      const __m256i lb = _mm256_add_epi8(
-          b, _mm256_and_si256(_mm256_and_si256(_mm256_cmpgt_epi8(b, before_a),
-                                               _mm256_cmpgt_epi8(after_z, b)),
-                              case_bit));
+      const __m256i la = lower_ascii(a, case_bit);
+      const __m256i lb = lower_ascii(b, case_bit);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + o), la);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + o + 32), lb);
-      // Separator test of the (lowercased) byte x: bit (x >> 4) of separator_nibbles_[x & 15].
-      const __m256i sa = _mm256_cmpeq_epi8(
-          _mm256_and_si256(
-              _mm256_shuffle_epi8(lo_table, _mm256_and_si256(la, nibble)),
-              _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(la, 4), nibble))),
-          zero);
-      const __m256i sb = _mm256_cmpeq_epi8(
-          _mm256_and_si256(
-              _mm256_shuffle_epi8(lo_table, _mm256_and_si256(lb, nibble)),
-              _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(lb, 4), nibble))),
-          zero);
       const uint64_t valid = m == 64 ? ~uint64_t{0} : (uint64_t{1} << m) - 1;
-      uint64_t word_bytes = (static_cast<uint32_t>(_mm256_movemask_epi8(sa)) |
-                             static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(sb)))
-                                 << 32) &
+      uint64_t word_bytes = (word_byte_mask(la, lo_table) |
+                             static_cast<uint64_t>(word_byte_mask(lb, lo_table)) << 32) &
                             valid;
       uint64_t separators = ~word_bytes & valid;
       while (true) {
@@ -1274,8 +1256,7 @@ void Tokenizer::build_lookup(WordTable& reuse, const std::vector<int64_t>& index
   size_t n = 0;
   for (WordTable::Slot& slot : index_table_.slots()) {
     if (slot.id == 0) continue;
-    slot.id = static_cast<uint32_t>(index_of[slot.id - 1]);
-    slot.count = slot.last_doc = 0;
+    slot.id = static_cast<uint32_t>(index_of[slot.id - 1]);  // (count, last_doc: unused here)
     ++n;
   }
   bool inserted = false;

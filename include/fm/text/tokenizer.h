@@ -150,6 +150,8 @@ class Tokenizer {
       std::string_view word;
     };
     static Key key_of(std::string_view word);
+    /// key_of for a word followed by at least 16 readable bytes (it loads whole 8-byte words).
+    static Key key_of_padded(const char* data, size_t n);
     /// Empties the table and sizes it for `expected` ids.
     void reset(size_t expected);
     /// The slot of `key`, or nullptr; `tail(id)` is the whole word stored under `id`.

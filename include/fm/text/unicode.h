@@ -31,7 +31,10 @@ size_t utf8_length(std::string_view text);
 /// The code points of `text`, decoded as decode_utf8 does.
 std::vector<char32_t> utf8_code_points(std::string_view text);
 
-/// Appends the UTF-8 encoding of `cp`; a surrogate or a value above U+10FFFF appends U+FFFD.
+/// Writes the UTF-8 encoding of `cp` (1 to 4 bytes) at `out` and returns its length; a surrogate
+/// or a value above U+10FFFF is written as U+FFFD.
+size_t encode_utf8(char32_t cp, char* out);
+/// Appends the UTF-8 encoding of `cp` (as encode_utf8).
 void append_utf8(std::string& out, char32_t cp);
 
 /// The UTF-8 encoding of one code point (see append_utf8).
