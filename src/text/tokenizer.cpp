@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -967,52 +968,102 @@ size_t Tokenizer::add_word(WordTable& positions, std::string_view word) {
   return slot->id - 1;
 }
 
-/// One thread's share of a fit: the words of a contiguous range of texts in first-seen order,
-/// their counts, and (for fit_transform) every token's word.
-struct Tokenizer::ChunkFit {
-  WordTable table;                  // id = local word id (1-based), with count and last_doc
-  WordList words;                   // in id order (first seen first)
-  std::vector<uint32_t> docs;       // per word: texts of the range that contain it
-  bool keep_ids = false;
-  std::vector<uint32_t> ids;        // local id of every token, when keep_ids
-  std::vector<uint32_t> lengths;    // tokens per text, when keep_ids
-  std::string_view word(uint32_t id) const { return words[id - 1]; }
+/// Texts [first, last) fitted by one chunk, or by a front and a back chunk from both ends: its
+/// blocks of texts are claimed one at a time, the front chunk taking them in order from the start
+/// and the back chunk from the end, so the two finish together however uneven the texts or the
+/// two CPUs are (a fixed split waited for the slower half).
+struct Tokenizer::FitRegion {
+  size_t first = 0, last = 0;
+  size_t bytes = 0;   // of its texts
+  size_t blocks = 1;  // block b = texts [begin_of(b), begin_of(b + 1))
+  bool paired = false;
+  std::atomic<size_t> claimed{0};
+  size_t begin_of(size_t b) const { return first + (last - first) * b / blocks; }
 };
 
-void Tokenizer::fit_chunk(const std::vector<std::string>& texts, size_t first, size_t last,
+/// One thread's share of a fit: the words of its texts in the order it met them, their counts,
+/// and (for fit_transform) every token's word.
+struct Tokenizer::ChunkFit {
+  WordTable table;                  // id = local word id (1-based), with count and last_doc
+  WordList words;                   // in id order (first met first)
+  std::vector<uint32_t> docs;       // per word: texts of the chunk that contain it
+  bool keep_ids = false;            // (always for a back chunk: first_seen_order reads them)
+  bool back = false;                // fits its region from the end
+  std::vector<uint32_t> ids;        // local id of every token, when keep_ids
+  std::vector<uint32_t> lengths;    // tokens per text, when keep_ids
+  // The texts fitted, in fitting order (ids and lengths follow it): [first_text, last_text), whose
+  // tokens' ids start at ids[first_id].
+  struct Span {
+    size_t first_text, last_text, first_id;
+  };
+  std::vector<Span> spans;
+  // A back chunk meets its blocks last to first, so the order it met its words in is not the
+  // texts' order: `order` is its local ids in the texts' order (first_seen_order). Empty for a
+  // front chunk, whose id order is that order.
+  std::vector<uint32_t> order;
+  std::string_view word(uint32_t id) const { return words[id - 1]; }
+  uint32_t id_at(size_t j) const { return order.empty() ? static_cast<uint32_t>(j + 1) : order[j]; }
+};
+
+void Tokenizer::fit_chunk(const std::vector<std::string>& texts, FitRegion& region,
                           ChunkFit& chunk) const {
   // Sized for the distinct words of a typical text of this many bytes (about one per 100 bytes
   // for mail-sized corpora): fewer rehashes as it grows.
-  size_t bytes = 0;
-  for (size_t t = first; t < last; ++t) bytes += texts[t].size();
+  const size_t bytes = region.paired ? region.bytes / 2 : region.bytes;
   chunk.table.reset(std::min<size_t>(std::max<size_t>(bytes / 128, 1024), size_t{1} << 20));
   if (chunk.keep_ids) {
     // About one token per 6 bytes of mail text; a guess too low only costs regrowth.
     chunk.ids.reserve(bytes / 5);
-    chunk.lengths.reserve(last - first);
+    chunk.lengths.reserve((region.last - region.first) / (region.paired ? 2 : 1));
   }
   auto tail = [&](uint32_t id) { return chunk.word(id); };
   TokenBatch batch;
   uint32_t doc = 0;
-  for (size_t t = first; t < last; ++t) {
-    ++doc;
-    const size_t before = chunk.ids.size();
-    for_each_key(texts[t], batch, chunk.table, [&](const WordTable::Key& key) {
-      bool inserted = false;
-      WordTable::Slot* slot = chunk.table.find_or_insert(
-          key, static_cast<uint32_t>(chunk.words.size() + 1), tail, inserted);
-      if (inserted) {
-        chunk.words.push_back(key.word);
-        chunk.docs.push_back(0);
+  for (size_t taken = 0; region.claimed.fetch_add(1, std::memory_order_relaxed) < region.blocks;
+       ++taken) {
+    const size_t b = chunk.back ? region.blocks - 1 - taken : taken;
+    const size_t first = region.begin_of(b), last = region.begin_of(b + 1);
+    chunk.spans.push_back({first, last, chunk.ids.size()});
+    for (size_t t = first; t < last; ++t) {
+      ++doc;
+      const size_t before = chunk.ids.size();
+      for_each_key(texts[t], batch, chunk.table, [&](const WordTable::Key& key) {
+        bool inserted = false;
+        WordTable::Slot* slot = chunk.table.find_or_insert(
+            key, static_cast<uint32_t>(chunk.words.size() + 1), tail, inserted);
+        if (inserted) {
+          chunk.words.push_back(key.word);
+          chunk.docs.push_back(0);
+        }
+        ++slot->count;
+        if (slot->last_doc != doc) {
+          slot->last_doc = doc;
+          ++chunk.docs[slot->id - 1];
+        }
+        if (chunk.keep_ids) chunk.ids.push_back(slot->id);
+      });
+      if (chunk.keep_ids) chunk.lengths.push_back(static_cast<uint32_t>(chunk.ids.size() - before));
+    }
+  }
+}
+
+void Tokenizer::first_seen_order(ChunkFit& chunk) {
+  if (!chunk.back || chunk.words.empty()) return;
+  // Reads the tokens in the texts' order (spans last to first, each in order) until every word was
+  // met: cheaper than tracking each word's first text and token while fitting (a hot loop).
+  const size_t n = chunk.words.size();
+  chunk.order.clear();
+  chunk.order.reserve(n);
+  std::vector<uint8_t> seen(n + 1, 0);
+  for (size_t s = chunk.spans.size(); s-- > 0 && chunk.order.size() < n;) {
+    const size_t end = s + 1 < chunk.spans.size() ? chunk.spans[s + 1].first_id : chunk.ids.size();
+    for (size_t i = chunk.spans[s].first_id; i < end; ++i) {
+      const uint32_t id = chunk.ids[i];
+      if (!seen[id]) {
+        seen[id] = 1;
+        chunk.order.push_back(id);
       }
-      ++slot->count;
-      if (slot->last_doc != doc) {
-        slot->last_doc = doc;
-        ++chunk.docs[slot->id - 1];
-      }
-      if (chunk.keep_ids) chunk.ids.push_back(slot->id);
-    });
-    if (chunk.keep_ids) chunk.lengths.push_back(static_cast<uint32_t>(chunk.ids.size() - before));
+    }
   }
 }
 
@@ -1027,12 +1078,30 @@ FlatSequences Tokenizer::fit_transform(const std::vector<std::string>& texts, in
 FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads, bool sequences) {
   // Count contiguous ranges of texts in parallel, then merge them in order: a word new to range k
   // was first seen there, so the merged first-seen order (Keras' tie order) is the sequential one.
-  const std::vector<size_t> bounds = split_by_bytes(texts, threads);
-  const size_t chunks = bounds.size() - 1;
+  // With two or more threads each region of texts is fitted by a front and a back chunk that meet
+  // where they meet (FitRegion); chunk 2r is region r's front, 2r + 1 its back.
+  if (texts.size() >= std::numeric_limits<uint32_t>::max()) {
+    throw DataError("tokenizer: more than 2^32 - 2 texts in one fit");
+  }
+  const bool paired = threads >= 2 && texts.size() >= 2;
+  const std::vector<size_t> bounds = split_by_bytes(texts, paired ? (threads + 1) / 2 : threads);
+  std::vector<FitRegion> regions(bounds.size() - 1);
+  for (size_t r = 0; r < regions.size(); ++r) {
+    FitRegion& region = regions[r];
+    region.first = bounds[r];
+    region.last = bounds[r + 1];
+    for (size_t t = region.first; t < region.last; ++t) region.bytes += texts[t].size();
+    region.paired = paired;
+    // Blocks small enough that the two chunks finish within a few hundred microseconds of each
+    // other, few enough that claiming them costs nothing.
+    region.blocks = paired ? std::min<size_t>(region.last - region.first, 512) : 1;
+  }
+  const size_t chunks = regions.size() * (paired ? 2 : 1);
   std::vector<ChunkFit> parts(chunks);
   run_jobs(chunks, threads, [&](size_t k) {
-    parts[k].keep_ids = sequences;
-    fit_chunk(texts, bounds[k], bounds[k + 1], parts[k]);
+    parts[k].back = paired && k % 2 == 1;
+    parts[k].keep_ids = sequences || parts[k].back;
+    fit_chunk(texts, regions[paired ? k / 2 : k], parts[k]);
   });
   // position[k][local id - 1] = the word's position in words_.
   std::vector<std::vector<uint32_t>> position(chunks);
@@ -1057,7 +1126,8 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
       position[k].resize(parts[k].docs.size());
       for (size_t first = 0; first < position[k].size(); first += kPiece) pieces.push_back({k, first});
     }
-    const size_t count_jobs = chunks - 1;  // the later chunks' counts by local id, off their tables
+    // The later chunks' counts by local id, off their tables (and a back chunk's first-seen order).
+    const size_t count_jobs = chunks - 1;
     for (size_t k = 1; k < chunks; ++k) counts[k].resize(parts[k].docs.size());
     words_ = std::move(parts[0].words);  // (the chunk's ids are now positions + 1 in words_)
     auto tail = [&](uint32_t id) { return words_[id - 1]; };
@@ -1076,6 +1146,7 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
         for (const WordTable::Slot& slot : parts[job].table.slots()) {
           if (slot.id != 0) counts[job][slot.id - 1] = slot.count;
         }
+        first_seen_order(parts[job]);
         return;
       }
       const auto [k, first] = pieces[job - 1 - count_jobs];
@@ -1090,12 +1161,14 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
     first_merged = 1;
   } else {
     positions = take_word_positions();
+    run_jobs(chunks, threads, [&](size_t k) { first_seen_order(parts[k]); });
   }
   for (size_t k = first_merged; k < chunks; ++k) {
     const ChunkFit& part = parts[k];
     const size_t n = part.docs.size();
     if (!adopt) position[k].assign(n, kNew);
-    for (uint32_t id = 1; id <= n; ++id) {
+    for (size_t j = 0; j < n; ++j) {  // in first-seen order
+      const uint32_t id = part.id_at(j);
       uint32_t& pos = position[k][id - 1];
       if (pos != kNew) continue;
       if (adopt && chunks == 2) {
@@ -1150,19 +1223,23 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   out.offsets.assign(texts.size() + 1, 0);
   if (!drops) {
     for (size_t k = 0; k < chunks; ++k) {
-      for (size_t t = 0; t < parts[k].lengths.size(); ++t) {
-        out.offsets[bounds[k] + t + 1] = parts[k].lengths[t];
+      const uint32_t* length = parts[k].lengths.data();
+      for (const ChunkFit::Span& span : parts[k].spans) {
+        for (size_t t = span.first_text; t < span.last_text; ++t) out.offsets[t + 1] = *length++;
       }
     }
   } else {
     run_jobs(chunks, threads, [&](size_t k) {
       const ChunkFit& part = parts[k];
       const uint32_t* id = part.ids.data();
-      for (size_t t = 0; t < part.lengths.size(); ++t) {
-        int64_t kept = 0;
-        for (uint32_t i = 0; i < part.lengths[t]; ++i) kept += value[k][id[i] - 1] != 0;
-        id += part.lengths[t];
-        out.offsets[bounds[k] + t + 1] = kept;
+      const uint32_t* length = part.lengths.data();
+      for (const ChunkFit::Span& span : part.spans) {
+        for (size_t t = span.first_text; t < span.last_text; ++t, ++length) {
+          int64_t kept = 0;
+          for (uint32_t i = 0; i < *length; ++i) kept += value[k][id[i] - 1] != 0;
+          id += *length;
+          out.offsets[t + 1] = kept;
+        }
       }
     });
   }
@@ -1170,11 +1247,15 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   out.values.resize(static_cast<size_t>(out.offsets.back()));
   run_jobs(chunks, threads, [&](size_t k) {
     const ChunkFit& part = parts[k];
-    int64_t* dest = out.values.data() + out.offsets[bounds[k]];
     const int64_t* map = value[k].data();
-    for (const uint32_t id : part.ids) {
-      const int64_t v = map[id - 1];
-      if (v != 0) *dest++ = v;  // (a branchless store would write past this chunk's share)
+    for (size_t s = 0; s < part.spans.size(); ++s) {
+      const ChunkFit::Span& span = part.spans[s];
+      int64_t* dest = out.values.data() + out.offsets[span.first_text];
+      const size_t end = s + 1 < part.spans.size() ? part.spans[s + 1].first_id : part.ids.size();
+      for (size_t i = span.first_id; i < end; ++i) {
+        const int64_t v = map[part.ids[i] - 1];
+        if (v != 0) *dest++ = v;  // (a branchless store would write past this span's share)
+      }
     }
   });
   return out;

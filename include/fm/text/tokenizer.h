@@ -201,6 +201,7 @@ class Tokenizer {
     int64_t docs = 0;
   };
   struct ChunkFit;
+  struct FitRegion;
   /// The words of one text with their keys: a text is tokenized whole before its words are looked
   /// up, so each lookup can prefetch the table slot of a word a few places ahead (most of a fit's
   /// time was the wait for slots of the less frequent words).
@@ -220,9 +221,11 @@ class Tokenizer {
   void set_word_positions(WordTable table);
 
   void build_tables();
-  /// Counts texts[first, last) into `chunk` (and its tokens' words when chunk.keep_ids).
-  void fit_chunk(const std::vector<std::string>& texts, size_t first, size_t last,
-                 ChunkFit& chunk) const;
+  /// Counts the blocks of `region` that `chunk` claims into it (and its tokens' words when
+  /// chunk.keep_ids).
+  void fit_chunk(const std::vector<std::string>& texts, FitRegion& region, ChunkFit& chunk) const;
+  /// A back chunk's words in the texts' first-seen order (chunk.order).
+  static void first_seen_order(ChunkFit& chunk);
   /// Shared by fit_on_texts and fit_transform.
   FlatSequences fit(const std::vector<std::string>& texts, int threads, bool sequences);
   /// Rebuilds index_word_ and the lookup table from the counts; returns each word's index

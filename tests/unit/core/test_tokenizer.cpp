@@ -362,6 +362,38 @@ TEST(Tokenizer, FitTransformEqualsFitThenTextsToSequences) {
   }
 }
 
+TEST(Tokenizer, PairedFitKeepsFirstSeenOrderWhereverTheThreadsMeet) {
+  // With two or more threads a region of texts is fitted from both ends and the two chunks meet
+  // where they meet, which differs from run to run: whatever the meeting point, the back chunk's
+  // words must merge in the texts' first-seen order (every word here has a tie partner, so the
+  // word index depends on that order), and each text's sequence must land in its own row.
+  std::vector<std::string> texts;
+  for (int i = 0; i < 2000; ++i) {
+    std::string t = "w" + std::to_string(i) + " u" + std::to_string(i) + " shared";
+    if (i % 97 == 0) {
+      for (int j = 0; j < 400; ++j) t += " long" + std::to_string(j % 50);  // uneven text sizes
+    }
+    if (i % 3 == 0) t += " v" + std::to_string(i / 3);  // first seen in several places
+    texts.push_back(t);
+  }
+  fm::TokenizerOptions options;
+  options.num_words = 1500;  // some words are dropped
+  const fm::Tokenizer reference = fitted(options, texts);
+  const auto expected = reference.texts_to_sequences(texts);
+  for (int threads : {2, 3, 4}) {
+    for (int run = 0; run < 10; ++run) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + ", run " + std::to_string(run));
+      fm::Tokenizer tok(options);
+      const fm::FlatSequences flat = tok.fit_transform(texts, threads);
+      ASSERT_EQ(tok.to_json(), reference.to_json());
+      ASSERT_EQ(unflatten(flat), expected);
+      fm::Tokenizer counted(options);
+      counted.fit_on_texts(texts, threads);
+      ASSERT_EQ(counted.to_json(), reference.to_json());
+    }
+  }
+}
+
 TEST(Tokenizer, ThreadedFitContinuesAnEarlierFit) {
   // A second fit merges into the counts of the first (Keras' repeated fit_on_texts).
   const auto texts = mixed_corpus();
