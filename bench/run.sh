@@ -35,14 +35,14 @@ maxlen=$($py -c "import json; print(json.load(open('$config'))['padding']['maxle
 audit_rows=1000000
 audit_groups=20
 audit_resamples=1000
-tok_repeat=3
+tok_rounds=5
 if [[ $quick -eq 1 ]]; then
   work=runs/bench-quick
   epochs=1
   maxlen=64
   audit_rows=100000
   audit_resamples=200
-  tok_repeat=1
+  tok_rounds=1
   out=${out:-$work/results.md}
 else
   work=runs/bench
@@ -138,15 +138,17 @@ echo "bench: PyTorch peer (packed)" >&2
 $py bench/peer_pytorch.py "${peer_args[@]}" --packed >"$work/pytorch-packed.json"
 
 # 5. Tokenizer + padding on the training CSV: Keras (one thread) vs fmkit (fit_transform on the
-# bench's threads, and Keras' three calls on one thread); the same matrix. Best of N runs each: a
-# Keras run takes about a second, an fmkit one tens of milliseconds, so fmkit gets more runs for
-# the same chance of a quiet moment on a shared machine.
-echo "bench: Keras tokenizer" >&2
-$py bench/peer_keras_tokenizer.py --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
-  --repeat "$tok_repeat" --json >"$work/keras-tokenizer.json"
-echo "bench: fmkit tokenizer" >&2
-"$bin/tokenizer_bench" --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
-  --threads "$threads" --repeat "$((tok_repeat * 10))" --json >"$work/fmkit-tokenizer.json"
+# bench's threads, and Keras' three calls on one thread); the same matrix. In rounds, each one Keras
+# run then ten fmkit runs (a Keras run takes about a second, an fmkit one tens of milliseconds), so
+# both sides sample the same moments of a shared machine; the summary takes each side's best run
+# and shows the spread over the rounds.
+for round in $(seq "$tok_rounds"); do
+  echo "bench: tokenizers, round $round of $tok_rounds (Keras, then fmkit)" >&2
+  $py bench/peer_keras_tokenizer.py --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
+    --repeat 1 --json >"$work/keras-tokenizer-$round.json"
+  "$bin/tokenizer_bench" --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
+    --threads "$threads" --repeat 10 --json >"$work/fmkit-tokenizer-$round.json"
+done
 
 # 6. fm-audit on a generated predictions CSV vs a vectorised numpy bootstrap of the same rates.
 echo "bench: fm-audit ($audit_rows rows x $audit_groups groups x $audit_resamples resamples)" >&2

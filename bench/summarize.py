@@ -56,7 +56,22 @@ def main():
     _, ten_one = timing("fm-eval-10-one.time")
     _, ten_separate = timing("fm-eval-10-separate.time")
     gather, packed = load("pytorch-gather.json"), load("pytorch-packed.json")
-    keras, fmtok = load("keras-tokenizer.json"), load("fmkit-tokenizer.json")
+    # Tokenizers: rounds of one Keras run then ten fmkit runs; each side's best round, and the
+    # spread of the rounds' MB/s.
+    rounds = 1
+    while os.path.exists(path("keras-tokenizer-%d.json" % (rounds + 1))):
+        rounds += 1
+    keras_rounds = [load("keras-tokenizer-%d.json" % r) for r in range(1, rounds + 1)]
+    fm_rounds = [load("fmkit-tokenizer-%d.json" % r) for r in range(1, rounds + 1)]
+    keras = max(keras_rounds, key=lambda r: r["megabytes_per_second"])
+    fmtok = {"sha256": fm_rounds[0]["sha256"],
+             "calls": max((r["calls"] for r in fm_rounds), key=lambda w: w["megabytes_per_second"]),
+             "pipeline": max((r["pipeline"] for r in fm_rounds),
+                             key=lambda w: w["megabytes_per_second"])}
+    same_matrix = all(r["sha256"] == keras["sha256"] for r in keras_rounds + fm_rounds)
+
+    def spread(values):
+        return "%.1f–%.1f" % (min(values), max(values)) if len(values) > 1 else "%.1f" % values[0]
     sgemm = load("sgemm.json")
     audit_rss, audit_wall = timing("fm-audit.time")
     boot = load("numpy-bootstrap.json")
@@ -88,7 +103,7 @@ def main():
                                                  peer_gflops[best_peer["variant"]],
                                                  100 * peer_gflops[best_peer["variant"]] / peak),
          ratio(fm_gflops, peer_gflops[best_peer["variant"]])))
-    tok_same = "same matrix" if fmtok["sha256"] == keras["sha256"] else "**matrices differ**"
+    tok_same = "same matrix" if same_matrix else "**matrices differ**"
     calls, pipe = fmtok["calls"], fmtok["pipeline"]
     add(("3. Tokenizer + padding, MB/s (wall; per CPU-second): fm-train's path, "
          "fit_transform + pad, %d thread(s)" % pipe["threads"],
@@ -98,6 +113,12 @@ def main():
          "%s; %s (target ≥ 50×, ≥ 100 MB/s per thread)"
          % (ratio(pipe["megabytes_per_second"], keras["megabytes_per_second"]),
             ratio(pipe["megabytes_per_cpu_second"], keras["megabytes_per_cpu_second"]))))
+    add(("   best of %d round(s), each one Keras run then 10 fmkit runs; MB/s over the rounds"
+         % rounds, spread([r["pipeline"]["megabytes_per_second"] for r in fm_rounds]),
+         "Keras %s" % spread([r["megabytes_per_second"] for r in keras_rounds]),
+         "per round: %s" % ", ".join(
+             "%.0f×" % (f["pipeline"]["megabytes_per_second"] / k["megabytes_per_second"])
+             for f, k in zip(fm_rounds, keras_rounds))))
     add(("   the Keras-shaped three calls (fit_on_texts, texts_to_sequences, pad_sequences), "
          "1 thread", "%.1f; %.1f" % (calls["megabytes_per_second"],
                                      calls["megabytes_per_cpu_second"]), "",
@@ -174,7 +195,7 @@ def main():
               "LibTorch initialisation; the peer's counts its inference loop only. The tokenizer "
               "figures time, on the training split (CSV reading excluded), Keras' "
               "Tokenizer.fit_on_texts + texts_to_sequences + pad_sequences against fmkit's "
-              "fit_transform (each text tokenized once, texts split across threads) + pad, and "
+              "fit_transform (each text tokenized once, texts shared out between threads) + pad, and "
               "fmkit's same three calls on one thread; the bench checks that all produce the "
               "same padded matrix (SHA-256). fm-audit computes every group metric, aggregate and bias AUC, "
               "with intervals; the numpy peer bootstraps 8 per-group rates and their differences.",
