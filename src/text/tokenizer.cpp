@@ -987,7 +987,8 @@ struct Tokenizer::ChunkFit {
   WordTable table;                  // id = local word id (1-based), with count and last_doc
   WordList words;                   // in id order (first met first)
   std::vector<uint32_t> docs;       // per word: texts of the chunk that contain it
-  bool keep_ids = false;            // (always for a back chunk: first_seen_order reads them)
+  std::vector<uint32_t> counts;     // per word: its tokens (read off the table by finish())
+  bool keep_ids = false;            // (always for a back chunk: finish() reads them)
   bool back = false;                // fits its region from the end
   std::vector<uint32_t> ids;        // local id of every token, when keep_ids
   std::vector<uint32_t> lengths;    // tokens per text, when keep_ids
@@ -998,11 +999,17 @@ struct Tokenizer::ChunkFit {
   };
   std::vector<Span> spans;
   // A back chunk meets its blocks last to first, so the order it met its words in is not the
-  // texts' order: `order` is its local ids in the texts' order (first_seen_order). Empty for a
+  // texts' order: `order` is its local ids in the texts' order (set by finish()). Empty for a
   // front chunk, whose id order is that order.
   std::vector<uint32_t> order;
   std::string_view word(uint32_t id) const { return words[id - 1]; }
   uint32_t id_at(size_t j) const { return order.empty() ? static_cast<uint32_t>(j + 1) : order[j]; }
+  /// ids[first, last) are the tokens of spans[s].
+  std::pair<size_t, size_t> id_range(size_t s) const {
+    return {spans[s].first_id, s + 1 < spans.size() ? spans[s + 1].first_id : ids.size()};
+  }
+  /// After the fit: `counts` from the table, and a back chunk's `order`.
+  void finish();
 };
 
 void Tokenizer::fit_chunk(const std::vector<std::string>& texts, FitRegion& region,
@@ -1047,21 +1054,25 @@ void Tokenizer::fit_chunk(const std::vector<std::string>& texts, FitRegion& regi
   }
 }
 
-void Tokenizer::first_seen_order(ChunkFit& chunk) {
-  if (!chunk.back || chunk.words.empty()) return;
+void Tokenizer::ChunkFit::finish() {
+  // (By docs: a fresh fit may have taken `words` away already.)
+  const size_t n = docs.size();
+  counts.assign(n, 0);
+  for (const WordTable::Slot& slot : table.slots()) {
+    if (slot.id != 0) counts[slot.id - 1] = slot.count;
+  }
+  if (!back) return;
   // Reads the tokens in the texts' order (spans last to first, each in order) until every word was
   // met: cheaper than tracking each word's first text and token while fitting (a hot loop).
-  const size_t n = chunk.words.size();
-  chunk.order.clear();
-  chunk.order.reserve(n);
+  order.clear();
+  order.reserve(n);
   std::vector<uint8_t> seen(n + 1, 0);
-  for (size_t s = chunk.spans.size(); s-- > 0 && chunk.order.size() < n;) {
-    const size_t end = s + 1 < chunk.spans.size() ? chunk.spans[s + 1].first_id : chunk.ids.size();
-    for (size_t i = chunk.spans[s].first_id; i < end; ++i) {
-      const uint32_t id = chunk.ids[i];
-      if (!seen[id]) {
-        seen[id] = 1;
-        chunk.order.push_back(id);
+  for (size_t s = spans.size(); s-- > 0 && order.size() < n;) {
+    const auto [first, last] = id_range(s);
+    for (size_t i = first; i < last; ++i) {
+      if (!seen[ids[i]]) {
+        seen[ids[i]] = 1;
+        order.push_back(ids[i]);
       }
     }
   }
@@ -1106,67 +1117,48 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   // position[k][local id - 1] = the word's position in words_.
   std::vector<std::vector<uint32_t>> position(chunks);
   constexpr uint32_t kNew = std::numeric_limits<uint32_t>::max();
+  for (size_t k = 0; k < chunks; ++k) position[k].assign(parts[k].docs.size(), kNew);
   // A fresh fit adopts the first chunk whole (its words, in id order, are the first-seen order)
   // and finds the later chunks' words in that chunk's table, in parallel; only words new to the
   // first chunk are then merged one by one. A refit merges every chunk through the positions of
   // the words seen before.
   const bool adopt = words_.empty();
-  std::vector<std::vector<uint32_t>> counts(chunks);  // adopt: later chunks' counts by local id
   WordTable positions;  // adopt: words new since the first chunk; else: all words
-  size_t first_merged = 0;
   if (adopt) {
-    const ChunkFit& head = parts[0];
-    const size_t n = head.docs.size();
-    position[0].resize(n);
-    std::iota(position[0].begin(), position[0].end(), uint32_t{0});
-    // The later chunks' words are found in the first chunk's table in pieces of up to 4096.
-    constexpr size_t kPiece = 4096;
-    std::vector<std::pair<size_t, size_t>> pieces;  // (chunk, first local id - 1)
-    for (size_t k = 1; k < chunks; ++k) {
-      position[k].resize(parts[k].docs.size());
-      for (size_t first = 0; first < position[k].size(); first += kPiece) pieces.push_back({k, first});
-    }
-    // The later chunks' counts by local id, off their tables (and a back chunk's first-seen order).
-    const size_t count_jobs = chunks - 1;
-    for (size_t k = 1; k < chunks; ++k) counts[k].resize(parts[k].docs.size());
     words_ = std::move(parts[0].words);  // (the chunk's ids are now positions + 1 in words_)
-    auto tail = [&](uint32_t id) { return words_[id - 1]; };
-    // Jobs: 0 takes the first chunk's counts; 1 .. count_jobs read a later chunk's counts; the
-    // rest are the pieces.
-    run_jobs(1 + count_jobs + pieces.size(), threads, [&](size_t job) {
-      if (job == 0) {
-        stats_.resize(n);
-        for (uint32_t id = 1; id <= n; ++id) stats_[id - 1].docs = head.docs[id - 1];
-        for (const WordTable::Slot& slot : head.table.slots()) {
-          if (slot.id != 0) stats_[slot.id - 1].count = slot.count;
-        }
-        return;
-      }
-      if (job <= count_jobs) {
-        for (const WordTable::Slot& slot : parts[job].table.slots()) {
-          if (slot.id != 0) counts[job][slot.id - 1] = slot.count;
-        }
-        first_seen_order(parts[job]);
-        return;
-      }
-      const auto [k, first] = pieces[job - 1 - count_jobs];
-      const size_t last = std::min(first + kPiece, position[k].size());
-      visit_prefetched(
-          head.table, first, last, [&](size_t j) { return parts[k].word(static_cast<uint32_t>(j + 1)); },
-          [&](size_t j, const WordTable::Key& key) {
-            const WordTable::Slot* slot = head.table.find(key, tail);
-            position[k][j] = slot == nullptr ? kNew : slot->id - 1;
-          });
-    });
-    first_merged = 1;
+    stats_.resize(words_.size());
+    std::iota(position[0].begin(), position[0].end(), uint32_t{0});
   } else {
     positions = take_word_positions();
-    run_jobs(chunks, threads, [&](size_t k) { first_seen_order(parts[k]); });
   }
-  for (size_t k = first_merged; k < chunks; ++k) {
+  // Jobs: finish each chunk (its counts, a back chunk's order); in a fresh fit, then the pieces of
+  // the later chunks' words (up to 4096 each) to look up in the first chunk's table.
+  constexpr size_t kPiece = 4096;
+  std::vector<std::pair<size_t, size_t>> pieces;  // (chunk, first local id - 1)
+  for (size_t k = 1; adopt && k < chunks; ++k) {
+    for (size_t first = 0; first < position[k].size(); first += kPiece) {
+      pieces.push_back({k, first});
+    }
+  }
+  const WordTable& head = parts[0].table;
+  auto tail = [&](uint32_t id) { return words_[id - 1]; };
+  run_jobs(chunks + pieces.size(), threads, [&](size_t job) {
+    if (job < chunks) {
+      parts[job].finish();
+      return;
+    }
+    const auto [k, first] = pieces[job - chunks];
+    const size_t last = std::min(first + kPiece, position[k].size());
+    visit_prefetched(
+        head, first, last, [&](size_t j) { return parts[k].word(static_cast<uint32_t>(j + 1)); },
+        [&](size_t j, const WordTable::Key& key) {
+          const WordTable::Slot* slot = head.find(key, tail);
+          if (slot != nullptr) position[k][j] = slot->id - 1;
+        });
+  });
+  for (size_t k = 0; k < chunks; ++k) {
     const ChunkFit& part = parts[k];
     const size_t n = part.docs.size();
-    if (!adopt) position[k].assign(n, kNew);
     for (size_t j = 0; j < n; ++j) {  // in first-seen order
       const uint32_t id = part.id_at(j);
       uint32_t& pos = position[k][id - 1];
@@ -1180,13 +1172,10 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
         pos = static_cast<uint32_t>(add_word(positions, part.word(id)));
       }
     }
-    for (uint32_t id = 1; id <= n; ++id) stats_[position[k][id - 1]].docs += part.docs[id - 1];
-    if (adopt) {
-      for (uint32_t id = 1; id <= n; ++id) stats_[position[k][id - 1]].count += counts[k][id - 1];
-    } else {
-      for (const WordTable::Slot& slot : part.table.slots()) {
-        if (slot.id != 0) stats_[position[k][slot.id - 1]].count += slot.count;
-      }
+    for (uint32_t id = 1; id <= n; ++id) {
+      WordStats& stats = stats_[position[k][id - 1]];
+      stats.docs += part.docs[id - 1];
+      stats.count += part.counts[id - 1];
     }
   }
   if (adopt) {
@@ -1221,38 +1210,30 @@ FlatSequences Tokenizer::fit(const std::vector<std::string>& texts, int threads,
   // Kept tokens per text (all of them unless some word maps to nothing), then each range writes its
   // part of one flat buffer.
   out.offsets.assign(texts.size() + 1, 0);
-  if (!drops) {
-    for (size_t k = 0; k < chunks; ++k) {
-      const uint32_t* length = parts[k].lengths.data();
-      for (const ChunkFit::Span& span : parts[k].spans) {
-        for (size_t t = span.first_text; t < span.last_text; ++t) out.offsets[t + 1] = *length++;
+  run_jobs(chunks, threads, [&](size_t k) {
+    const ChunkFit& part = parts[k];
+    const uint32_t* id = part.ids.data();  // (the spans' tokens follow each other)
+    const uint32_t* length = part.lengths.data();
+    for (const ChunkFit::Span& span : part.spans) {
+      for (size_t t = span.first_text; t < span.last_text; ++t, ++length) {
+        int64_t kept = *length;
+        if (drops) {
+          kept = std::count_if(id, id + *length, [&](uint32_t i) { return value[k][i - 1] != 0; });
+        }
+        id += *length;
+        out.offsets[t + 1] = kept;
       }
     }
-  } else {
-    run_jobs(chunks, threads, [&](size_t k) {
-      const ChunkFit& part = parts[k];
-      const uint32_t* id = part.ids.data();
-      const uint32_t* length = part.lengths.data();
-      for (const ChunkFit::Span& span : part.spans) {
-        for (size_t t = span.first_text; t < span.last_text; ++t, ++length) {
-          int64_t kept = 0;
-          for (uint32_t i = 0; i < *length; ++i) kept += value[k][id[i] - 1] != 0;
-          id += *length;
-          out.offsets[t + 1] = kept;
-        }
-      }
-    });
-  }
+  });
   for (size_t t = 0; t < texts.size(); ++t) out.offsets[t + 1] += out.offsets[t];
   out.values.resize(static_cast<size_t>(out.offsets.back()));
   run_jobs(chunks, threads, [&](size_t k) {
     const ChunkFit& part = parts[k];
     const int64_t* map = value[k].data();
     for (size_t s = 0; s < part.spans.size(); ++s) {
-      const ChunkFit::Span& span = part.spans[s];
-      int64_t* dest = out.values.data() + out.offsets[span.first_text];
-      const size_t end = s + 1 < part.spans.size() ? part.spans[s + 1].first_id : part.ids.size();
-      for (size_t i = span.first_id; i < end; ++i) {
+      int64_t* dest = out.values.data() + out.offsets[part.spans[s].first_text];
+      const auto [first, last] = part.id_range(s);
+      for (size_t i = first; i < last; ++i) {
         const int64_t v = map[part.ids[i] - 1];
         if (v != 0) *dest++ = v;  // (a branchless store would write past this span's share)
       }

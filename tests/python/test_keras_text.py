@@ -229,10 +229,13 @@ def test_tokenizers():
         cases.append((options, [TRAIN], HELD_OUT))
         requests.append({"options": options, "fit": [TRAIN, TRAIN_MORE], "texts": TRAIN_MORE})
         cases.append((options, [TRAIN, TRAIN_MORE], TRAIN_MORE))
-        # fit_transform (each text tokenized once) on several threads, after an earlier fit.
-        requests.append({"options": options, "fit": [TRAIN, TRAIN_MORE], "texts": TRAIN_MORE,
-                         "fit_transform_threads": 3})
-        cases.append((options, [TRAIN, TRAIN_MORE], TRAIN_MORE))
+        # fit_transform (each text tokenized once) on several threads, a fresh fit and then a
+        # refit: 2 threads fit the texts from both ends until they meet (one region), 3 threads
+        # as two such regions.
+        for threads in (2, 3):
+            requests.append({"options": options, "fit": [TRAIN, TRAIN_MORE], "texts": TRAIN_MORE,
+                             "fit_transform_threads": threads})
+            cases.append((options, [TRAIN, TRAIN_MORE], TRAIN_MORE))
     # Not fitted at all, and fitted on nothing but empty strings.
     for options in ({}, {"oov_token": "<OOV>"}):
         requests.append({"options": options, "texts": ["a b"], "pad": PAD_SETS})

@@ -224,8 +224,6 @@ class Tokenizer {
   /// Counts the blocks of `region` that `chunk` claims into it (and its tokens' words when
   /// chunk.keep_ids).
   void fit_chunk(const std::vector<std::string>& texts, FitRegion& region, ChunkFit& chunk) const;
-  /// A back chunk's words in the texts' first-seen order (chunk.order).
-  static void first_seen_order(ChunkFit& chunk);
   /// Shared by fit_on_texts and fit_transform.
   FlatSequences fit(const std::vector<std::string>& texts, int threads, bool sequences);
   /// Rebuilds index_word_ and the lookup table from the counts; returns each word's index
