@@ -36,6 +36,7 @@ audit_rows=1000000
 audit_groups=20
 audit_resamples=1000
 tok_rounds=5
+tok_runs=10  # fmkit runs per round
 if [[ $quick -eq 1 ]]; then
   work=runs/bench-quick
   epochs=1
@@ -139,7 +140,7 @@ $py bench/peer_pytorch.py "${peer_args[@]}" --packed >"$work/pytorch-packed.json
 
 # 5. Tokenizer + padding on the training CSV: Keras (one thread) vs fmkit (fit_transform on the
 # bench's threads, and Keras' three calls on one thread); the same matrix. In rounds, each one Keras
-# run then ten fmkit runs (a Keras run takes about a second, an fmkit one tens of milliseconds), so
+# run then tok_runs fmkit runs (a Keras run takes about a second, an fmkit one tens of milliseconds), so
 # both sides sample the same moments of a shared machine; the summary takes each side's best run
 # and shows the spread over the rounds.
 for round in $(seq "$tok_rounds"); do
@@ -147,7 +148,7 @@ for round in $(seq "$tok_rounds"); do
   $py bench/peer_keras_tokenizer.py --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
     --repeat 1 --json >"$work/keras-tokenizer-$round.json"
   "$bin/tokenizer_bench" --data "$train" --num-words "$num_words" --maxlen "$maxlen" \
-    --threads "$threads" --repeat 10 --json >"$work/fmkit-tokenizer-$round.json"
+    --threads "$threads" --repeat "$tok_runs" --json >"$work/fmkit-tokenizer-$round.json"
 done
 
 # 6. fm-audit on a generated predictions CSV vs a vectorised numpy bootstrap of the same rates.
@@ -197,5 +198,5 @@ $py bench/summarize.py --work "$work" --out "$out" --threads "$threads" --epochs
   --maxlen "$maxlen" --quick "$quick" --bin "$bin" --embedding-dim "$emb" --hidden-size "$hid" \
   --num-layers "$layers" --bidirectional "$bidir" --batch-size "$batch" --train "$train" \
   --test "$test" --audit-rows "$audit_rows" --audit-groups "$audit_groups" \
-  --audit-resamples "$audit_resamples"
+  --audit-resamples "$audit_resamples" --tok-rounds "$tok_rounds" --tok-runs "$tok_runs"
 echo "bench: wrote $out" >&2

@@ -15,7 +15,7 @@ def main():
         ap.add_argument("--" + name, required=True)
     for name in ("threads", "epochs", "maxlen", "quick", "embedding-dim", "hidden-size",
                  "num-layers", "bidirectional", "batch-size", "audit-rows", "audit-groups",
-                 "audit-resamples"):
+                 "audit-resamples", "tok-rounds", "tok-runs"):
         ap.add_argument("--" + name, type=int, required=True)
     a = ap.parse_args()
     work = a.work
@@ -56,11 +56,9 @@ def main():
     _, ten_one = timing("fm-eval-10-one.time")
     _, ten_separate = timing("fm-eval-10-separate.time")
     gather, packed = load("pytorch-gather.json"), load("pytorch-packed.json")
-    # Tokenizers: rounds of one Keras run then ten fmkit runs; each side's best round, and the
-    # spread of the rounds' MB/s.
-    rounds = 1
-    while os.path.exists(path("keras-tokenizer-%d.json" % (rounds + 1))):
-        rounds += 1
+    # Tokenizers: rounds of one Keras run then tok_runs fmkit runs; each side's best round, and
+    # the spread of the rounds' MB/s.
+    rounds = a.tok_rounds
     keras_rounds = [load("keras-tokenizer-%d.json" % r) for r in range(1, rounds + 1)]
     fm_rounds = [load("fmkit-tokenizer-%d.json" % r) for r in range(1, rounds + 1)]
     keras = max(keras_rounds, key=lambda r: r["megabytes_per_second"])
@@ -113,8 +111,8 @@ def main():
          "%s; %s (target ≥ 50×, ≥ 100 MB/s per thread)"
          % (ratio(pipe["megabytes_per_second"], keras["megabytes_per_second"]),
             ratio(pipe["megabytes_per_cpu_second"], keras["megabytes_per_cpu_second"]))))
-    add(("   best of %d round(s), each one Keras run then 10 fmkit runs; MB/s over the rounds"
-         % rounds, spread([r["pipeline"]["megabytes_per_second"] for r in fm_rounds]),
+    add(("   best of %d round(s), each one Keras run then %d fmkit runs; MB/s over the rounds"
+         % (rounds, a.tok_runs), spread([r["pipeline"]["megabytes_per_second"] for r in fm_rounds]),
          "Keras %s" % spread([r["megabytes_per_second"] for r in keras_rounds]),
          "per round: %s" % ", ".join(
              "%.0f×" % (f["pipeline"]["megabytes_per_second"] / k["megabytes_per_second"])
