@@ -9,6 +9,7 @@
 
 #include "app_common.h"
 #include "fm/config/config.h"
+#include "fm/runs/staging.h"
 #include "fm/train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -39,7 +40,8 @@ int main(int argc, char** argv) {
     if (!config_path.empty()) {
       job.config = fm::load_run_config(config_path);
     } else if (resume && !output.empty()) {
-      job.config = fm::load_run_config((std::filesystem::path(output) / "config.json").string());
+      job.config = fm::load_run_config(
+          (std::filesystem::path(fm::resumable_run_dir(output)) / "config.json").string());
     } else if (!print_config) {
       throw fm::ConfigError("--config: required (or --resume --output RUN_DIR)");
     }

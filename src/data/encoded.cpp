@@ -23,7 +23,20 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+[[noreturn]] void unseen_label(const Dataset& data, const Example& ex,
+                               const std::vector<std::string>& labels) {
+  throw DataError(data.path + ":" + std::to_string(ex.line) + ": label \"" + ex.label +
+                  "\" was not seen in training (labels: " + join(labels) + ")");
+}
+
 }  // namespace
+
+void check_known_labels(const Dataset& data, const std::vector<std::string>& labels) {
+  const auto map = label_index(labels);
+  for (const auto& ex : data.examples) {
+    if (!map.count(ex.label)) unseen_label(data, ex, labels);
+  }
+}
 
 std::unordered_map<std::string, int64_t> label_index(const std::vector<std::string>& labels) {
   std::unordered_map<std::string, int64_t> map;
@@ -71,10 +84,7 @@ EncodedDataset encode_sequences(const Dataset& data, const FlatSequences& sequen
       continue;
     }
     auto it = map.find(ex.label);
-    if (it == map.end()) {
-      throw DataError(data.path + ":" + std::to_string(ex.line) + ": label \"" + ex.label +
-                      "\" was not seen in training (labels: " + join(labels) + ")");
-    }
+    if (it == map.end()) unseen_label(data, ex, labels);
     out.labels.push_back(it->second);
   }
   return out;

@@ -1,6 +1,7 @@
 #include "fm/io/files.h"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28)
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "fm/error.h"
@@ -273,6 +275,61 @@ std::string sha256_file(const std::string& path) {
     sha.update(reinterpret_cast<const unsigned char*>(buffer.data()), static_cast<std::size_t>(n));
   }
   return sha.hex_digest();
+}
+
+std::map<std::string, std::string> sha256_tree(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> digests;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, ec), end;
+  if (ec) throw DataError(dir + ": cannot open: " + ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw DataError(dir + ": cannot read: " + ec.message());
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    const auto relative = it->path().lexically_relative(dir).generic_string();
+    digests[relative] = sha256_file(it->path().string());
+  }
+  if (ec) throw DataError(dir + ": cannot read: " + ec.message());
+  return digests;
+}
+
+std::string replace_directory(const std::string& from, const std::string& to) {
+  struct stat st {};
+  if (::stat(to.c_str(), &st) != 0) {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      throw IoError(to + ": cannot replace: " + errno_text(errno));
+    }
+    return "";
+  }
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0) return from;
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
+    throw IoError(to + ": cannot replace: " + errno_text(errno));
+  }
+  // No RENAME_EXCHANGE here (some network and overlay file systems): a crash between the two
+  // renames leaves the previous directory at `old` and the new one complete at `from`.
+  const auto old = to + ".old." + unique_suffix();
+  if (::rename(to.c_str(), old.c_str()) != 0 || ::rename(from.c_str(), to.c_str()) != 0) {
+    throw IoError(to + ": cannot replace: " + errno_text(errno));
+  }
+  return old;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (a.empty() || b.empty() || ::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) {
+    return false;
+  }
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+void refuse_overwriting_inputs(const std::string& flag, const std::string& path,
+                               const std::vector<std::string>& inputs) {
+  for (const auto& input : inputs) {
+    if (same_file(path, input)) {
+      throw ConfigError(flag + " " + path + ": is the input file " + input +
+                        " (writing it would destroy the input)");
+    }
+  }
 }
 
 void ensure_directory(const std::string& path) {

@@ -9,14 +9,26 @@
 #include "fm/fairness/audit.h"
 #include "fm/fairness/gates.h"
 #include "fm/fairness/predictions.h"
+#include "fm/io/files.h"
 #include "fm/log.h"
 #include "fm/report/audit_report.h"
+#include "fm/runs/run_files.h"
 
 namespace fm {
 
 int run_audit(const AuditJob& job) {
   const AuditPolicy& policy = job.policy;
   validate(policy);
+  // An output must never be one of the inputs (predictions, data, baseline, a file of the run).
+  std::vector<std::string> inputs = {policy.predictions, policy.data, policy.baseline.file};
+  if (!policy.run.empty()) {
+    for (const auto& name : run_input_files()) inputs.push_back(policy.run + "/" + name);
+  }
+  const auto& out = policy.outputs;
+  refuse_overwriting_inputs("--output", out.output, inputs);
+  refuse_overwriting_inputs("--junit", out.junit, inputs);
+  refuse_overwriting_inputs("--csv", out.csv, inputs);
+  refuse_overwriting_inputs("--markdown", out.markdown, inputs);
 
   // The baseline is read first so that a wrong path fails before the (possibly slow) audit.
   std::optional<std::vector<MetricValue>> baseline;

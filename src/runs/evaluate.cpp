@@ -197,6 +197,15 @@ void run_eval(const EvalJob& job) {
     throw ConfigError("--digits must be in [0, 15] (got " + std::to_string(job.digits) + ")");
   }
   if (job.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
+  const auto pred_paths =
+      job.predictions.empty() ? std::vector<std::string>{} : predictions_paths(job.predictions, job.runs);
+  // An output must never be one of the inputs (the data, a file of a run).
+  std::vector<std::string> inputs = {job.data};
+  for (const auto& dir : job.runs) {
+    for (const auto& name : run_input_files()) inputs.push_back((fs::path(dir) / name).string());
+  }
+  refuse_overwriting_inputs("--output", job.output, inputs);
+  for (const auto& path : pred_paths) refuse_overwriting_inputs("--predictions", path, inputs);
   // Fail on an unwritable destination before spending time on inference.
   if (!job.output.empty()) check_writable_parent(job.output);
   if (!job.predictions.empty()) check_writable_parent(job.predictions);
@@ -208,8 +217,6 @@ void run_eval(const EvalJob& job) {
   // Runs trained with the same columns share one read of the data file.
   std::map<std::string, Dataset> datasets;
   std::vector<RunEvaluation> evals;
-  const auto pred_paths =
-      job.predictions.empty() ? std::vector<std::string>{} : predictions_paths(job.predictions, job.runs);
   for (std::size_t r = 0; r < runs.size(); ++r) {
     auto& run = runs[r];
     ColumnSpec spec;

@@ -1,5 +1,6 @@
 #include "fm/runs/run_directory.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -8,6 +9,7 @@
 
 #include "fm/error.h"
 #include "fm/io/files.h"
+#include "fm/log.h"
 #include "fm/version.h"
 
 namespace fm {
@@ -31,13 +33,66 @@ std::string read_run_file(const std::string& path, const char* what_if_missing) 
 
 }  // namespace
 
-nlohmann::json read_run_json(const std::string& path) {
-  const auto text = read_run_file(path, "missing (not a complete fmkit run directory?)");
+nlohmann::json parse_run_json(std::string_view text, const std::string& path) {
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw ModelError(path + ": corrupt JSON (" + std::string(e.what()) + ")");
   }
+}
+
+nlohmann::json read_run_json(const std::string& path) {
+  return parse_run_json(read_run_file(path, "missing (not a complete fmkit run directory?)"), path);
+}
+
+RunDigests RunDigests::from_record(const nlohmann::json& record, const std::string& record_path,
+                                   const std::string& dir) {
+  RunDigests d;
+  d.dir_ = dir;
+  d.record_path_ = record_path;
+  if (!record.is_object() || !record.contains("files")) return d;
+  const auto& files = record["files"];
+  if (!files.is_object()) throw ModelError(record_path + ": files: expected an object");
+  for (const auto& [name, digest] : files.items()) {
+    const bool hex64 = digest.is_string() && digest.get_ref<const std::string&>().size() == 64 &&
+                       digest.get_ref<const std::string&>().find_first_not_of(
+                           "0123456789abcdef") == std::string::npos;
+    const auto parts = fs::path(name);
+    const bool inside = !name.empty() && parts.is_relative() &&
+                        std::find(parts.begin(), parts.end(), "..") == parts.end();
+    if (!hex64 || !inside) {
+      throw ModelError(record_path + ": files." + name +
+                       ": expected a relative path and a SHA-256 of 64 hex digits");
+    }
+    d.digests_[name] = digest.get<std::string>();
+  }
+  d.recorded_ = true;
+  return d;
+}
+
+void RunDigests::verify(const std::string& name, std::string_view bytes) const {
+  if (!recorded_) return;
+  const auto path = (fs::path(dir_) / name).string();
+  const auto it = digests_.find(name);
+  if (it == digests_.end()) {
+    throw ModelError(path + ": not listed in " + record_path_ +
+                     " (not written by fm-train for this run)");
+  }
+  if (sha256_hex(bytes) != it->second) {
+    throw ModelError(path + ": SHA-256 differs from " + record_path_ +
+                     " (the file changed or was damaged after training)");
+  }
+}
+
+std::string RunDigests::read(const std::string& name) const {
+  const auto path = (fs::path(dir_) / name).string();
+  auto bytes = read_run_file(path, "missing (not a complete fmkit run directory?)");
+  verify(name, bytes);
+  return bytes;
+}
+
+void RunDigests::verify_all() const {
+  for (const auto& entry : digests_) read(entry.first);
 }
 
 void save_state_dict(const torch::nn::Module& module, const std::string& path) {
@@ -49,7 +104,11 @@ void save_state_dict(const torch::nn::Module& module, const std::string& path) {
 }
 
 void load_state_dict(torch::nn::Module& module, const std::string& path) {
-  const auto raw = read_run_file(path, "missing weights file");
+  load_state_dict_bytes(module, read_run_file(path, "missing weights file"), path);
+}
+
+void load_state_dict_bytes(torch::nn::Module& module, std::string_view raw,
+                           const std::string& path) {
   c10::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(raw.begin(), raw.end()));
@@ -89,41 +148,61 @@ LoadedRun load_run(const std::string& dir) {
   if (!fs::is_directory(dir)) throw ModelError(dir + ": not a run directory");
   LoadedRun run;
   run.dir = dir;
-  const auto manifest_path = (fs::path(dir) / RunFiles::kManifest).string();
+  const auto in_run = [&](const char* name) { return (fs::path(dir) / name).string(); };
+  const auto manifest_path = in_run(RunFiles::kManifest);
   run.manifest = read_run_json(manifest_path);
-  const auto version = run.manifest.value("format_version", -1);
-  if (version != kRunFormatVersion) {
-    throw ModelError(manifest_path + ": run format version " + std::to_string(version) +
+  const auto& version = run.manifest.is_object() && run.manifest.contains("format_version")
+                            ? run.manifest["format_version"]
+                            : nlohmann::json();
+  if (!version.is_number_integer() || version.get<int64_t>() != kRunFormatVersion) {
+    throw ModelError(manifest_path + ": run format version " +
+                     (version.is_null() ? std::string("(none)") : version.dump()) +
                      " is not supported by fmkit " + fmkit_version() + " (expects " +
                      std::to_string(kRunFormatVersion) + ")");
   }
-  const auto config_path = (fs::path(dir) / RunFiles::kConfig).string();
+  const auto digests = RunDigests::from_record(run.manifest, manifest_path, dir);
+  if (!digests.recorded()) {
+    log::warn("run", manifest_path +
+                         ": records no SHA-256 of the run's files (written by fmkit 0.1); they "
+                         "are used unchecked");
+  }
   try {
-    run.config = run_config_from_json(read_run_json(config_path));
+    run.config = run_config_from_json(
+        parse_run_json(digests.read(RunFiles::kConfig), in_run(RunFiles::kConfig)));
   } catch (const ConfigError& e) {
-    throw ModelError(config_path + ": " + e.what());
+    throw ModelError(in_run(RunFiles::kConfig) + ": " + e.what());
   }
-  const auto tok_path = (fs::path(dir) / RunFiles::kTokenizer).string();
-  const auto tok_text = read_run_file(tok_path, "missing");
   try {
-    run.tokenizer = Tokenizer::from_json(tok_text);
+    run.tokenizer = Tokenizer::from_json(digests.read(RunFiles::kTokenizer));
+  } catch (const ModelError&) {
+    throw;
   } catch (const Error& e) {
-    throw ModelError(tok_path + ": " + e.what());
+    throw ModelError(in_run(RunFiles::kTokenizer) + ": " + e.what());
   }
-  const auto labels_path = (fs::path(dir) / RunFiles::kLabels).string();
-  const auto labels = read_run_json(labels_path);
-  if (!labels.contains("labels") || !labels["labels"].is_array() || labels["labels"].size() < 2) {
+  const auto labels_path = in_run(RunFiles::kLabels);
+  const auto labels = parse_run_json(digests.read(RunFiles::kLabels), labels_path);
+  if (!labels.is_object() || !labels.contains("labels") || !labels["labels"].is_array() ||
+      labels["labels"].size() < 2) {
     throw ModelError(labels_path + ": expected {\"labels\": [at least 2 strings]}");
   }
+  std::set<std::string> distinct;
   for (const auto& l : labels["labels"]) {
     if (!l.is_string()) throw ModelError(labels_path + ": labels must be strings");
+    if (!distinct.insert(l.get<std::string>()).second) {
+      throw ModelError(labels_path + ": label " + l.dump() + " is listed twice");
+    }
     run.labels.push_back(l.get<std::string>());
   }
   run.model = LstmClassifier(run.config.model, run.tokenizer.vocab_size(),
                              static_cast<int64_t>(run.labels.size()));
-  load_state_dict(*run.model, (fs::path(dir) / RunFiles::kModel).string());
+  load_state_dict_bytes(*run.model, digests.read(RunFiles::kModel), in_run(RunFiles::kModel));
   run.model->eval();
-  run.postprocess = read_postprocess(dir);
+  const auto post_path = in_run(RunFiles::kPostprocess);
+  if (digests.lists(RunFiles::kPostprocess) || fs::exists(post_path)) {
+    run.postprocess =
+        postprocess_from_json(parse_run_json(digests.read(RunFiles::kPostprocess), post_path),
+                              post_path);
+  }
   return run;
 }
 

@@ -61,5 +61,5 @@ fm_cli_test(thresholds_unknown_positive 2
 
 # A corrupt postprocess.json is a model error (exit 4) naming the file.
 add_test(NAME cli.corrupt_postprocess WORKING_DIRECTORY ${D} COMMAND sh -c
-  "rm -rf ${W}/runs/bad_post && cp -r ${W}/runs/tiny_cal ${W}/runs/bad_post && echo '{\"format\": 1, \"temperature\": \"hot\"}' > ${W}/runs/bad_post/postprocess.json && ${EXPECT} 4 'postprocess\\.json: temperature must be a positive number' -- ${EVAL} --run ${W}/runs/bad_post --data test.csv")
+  "rm -rf ${W}/runs/bad_post && cp -r ${W}/runs/tiny_cal ${W}/runs/bad_post && python3 ${CMAKE_CURRENT_SOURCE_DIR}/strip_digests.py ${W}/runs/bad_post && echo '{\"format\": 1, \"temperature\": \"hot\"}' > ${W}/runs/bad_post/postprocess.json && ${EXPECT} 4 'postprocess\\.json: temperature must be a positive number' -- ${EVAL} --run ${W}/runs/bad_post --data test.csv")
 set_tests_properties(cli.corrupt_postprocess PROPERTIES FIXTURES_REQUIRED tiny_cal_run LABELS cli)

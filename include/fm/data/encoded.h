@@ -28,6 +28,9 @@ struct EncodedDataset {
 /// Maps label strings to their index in `labels` (the run's label set).
 std::unordered_map<std::string, int64_t> label_index(const std::vector<std::string>& labels);
 
+/// Throws fm::DataError "path:line: label \"x\" was not seen in training (labels: a, b)" for the
+/// first example whose label is not in `labels` (checks data before any time is spent on it).
+void check_known_labels(const Dataset& data, const std::vector<std::string>& labels);
 /// Tokenizes every text, truncates to `padding.maxlen` from `padding.truncating`, maps labels.
 /// A label missing from `labels` throws fm::DataError "path:line: label \"x\" was not seen in
 /// training (labels: a, b)". Pass an empty `labels` to skip labels.

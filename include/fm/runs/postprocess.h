@@ -32,11 +32,12 @@
 #include "fm/data/encoded.h"
 #include "fm/fairness/thresholds.h"
 #include "fm/runs/predict.h"
+#include "fm/runs/run_files.h"
 
 namespace fm {
 
 /// File name of the post-processing parameters inside a run directory.
-constexpr const char* kPostprocessFile = "postprocess.json";
+constexpr const char* kPostprocessFile = RunFiles::kPostprocess;
 
 /// Fitted post-processing of a run (empty = none: predictions are the model's own).
 struct PostProcess {

@@ -11,11 +11,16 @@
 ///   postprocess.json when training.calibrate or training.fairness.thresholds is set: the fitted
 ///                    softmax temperature and per-group decision thresholds, with validation
 ///                    numbers before/after (fm/runs/postprocess.h); applied by fm-eval / fm-audit
-///   checkpoint/      last epoch's weights, optimizer and trainer state (for --resume)
+///   checkpoint/      last epoch's weights, optimizer and trainer state (for --resume;
+///                    fm/runs/checkpoint.h)
 ///
-/// Every file is written to a temporary name and renamed.
+/// Every file is written to a temporary name and renamed; the run is built beside DIR and swapped
+/// in whole (fm/runs/staging.h). manifest.json, written last, records the SHA-256 of every other
+/// file fm-train wrote ("files"); readers check each file against it before use (RunDigests).
 
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,20 +29,46 @@
 #include "fm/config/config.h"
 #include "fm/model/lstm_classifier.h"
 #include "fm/runs/postprocess.h"
+#include "fm/runs/run_files.h"
 #include "fm/text/tokenizer.h"
 
 namespace fm {
 
-/// File names inside a run directory.
-struct RunFiles {
-  static constexpr const char* kModel = "model.pt";
-  static constexpr const char* kTokenizer = "tokenizer.json";
-  static constexpr const char* kLabels = "labels.json";
-  static constexpr const char* kConfig = "config.json";
-  static constexpr const char* kMetrics = "metrics.jsonl";
-  static constexpr const char* kManifest = "manifest.json";
-  static constexpr const char* kPostprocess = kPostprocessFile;
-  static constexpr const char* kCheckpointDir = "checkpoint";
+
+/// SHA-256 digests of a run's files, as recorded by fm-train (manifest.json's "files", or a
+/// checkpoint's state.json), checked before a file is used. This detects damage — bit rot, a
+/// truncated copy, a file edited or replaced by hand — not deliberate tampering: whoever can change
+/// a file can change the manifest too (that would need a signature).
+class RunDigests {
+ public:
+  /// Reads `record["files"]` (relative path → 64 lower-case hex digits) of the JSON file
+  /// `record_path` describing directory `dir`. A malformed entry throws fm::ModelError naming
+  /// `record_path` and the key. A record without "files" (fmkit 0.1 runs) verifies nothing:
+  /// recorded() is false, and the caller says so once.
+  static RunDigests from_record(const nlohmann::json& record, const std::string& record_path,
+                                const std::string& dir);
+
+  /// Whether the record lists digests at all.
+  bool recorded() const { return recorded_; }
+  /// Whether the record lists `name` (relative to the directory).
+  bool lists(const std::string& name) const { return digests_.count(name) > 0; }
+  /// The listed files and their digests.
+  const std::map<std::string, std::string>& digests() const { return digests_; }
+
+  /// Checks `bytes` read from DIR/`name` against the record: fm::ModelError "DIR/name: SHA-256
+  /// differs from RECORD (the file changed or was damaged after training)" on a mismatch, and
+  /// "DIR/name: not listed in RECORD (not written by fm-train for this run)" when a recorded run
+  /// does not list it. No-op when !recorded().
+  void verify(const std::string& name, std::string_view bytes) const;
+  /// Reads DIR/`name` (fm::ModelError when missing or unreadable) and verifies it.
+  std::string read(const std::string& name) const;
+  /// Verifies every listed file (fm::ModelError naming the first missing or differing one).
+  void verify_all() const;
+
+ private:
+  std::string dir_, record_path_;
+  std::map<std::string, std::string> digests_;
+  bool recorded_ = false;
 };
 
 /// Everything needed to predict with a trained run.
@@ -52,8 +83,9 @@ struct LoadedRun {
   PostProcess postprocess;
 };
 
-/// Loads and checks a run directory (format version, files present, weights matching the config;
-/// postprocess.json when present). Any problem throws fm::ModelError naming the file.
+/// Loads and checks a run directory (format version, files present and matching the SHA-256s in
+/// manifest.json, weights matching the config; postprocess.json when present). Any problem throws
+/// fm::ModelError naming the file. Runs from fmkit 0.1 (no digests) load with a warning.
 LoadedRun load_run(const std::string& dir);
 
 /// Saves `module`'s parameters and buffers as a PyTorch state dict (pickle), atomically.
@@ -61,10 +93,16 @@ void save_state_dict(const torch::nn::Module& module, const std::string& path);
 /// Loads a state dict saved by save_state_dict (or torch.save(model.state_dict()) in Python) into
 /// `module`; missing/unexpected keys, shape mismatches and corrupt files throw fm::ModelError.
 void load_state_dict(torch::nn::Module& module, const std::string& path);
+/// The same from the file's bytes, already read (and verified) by the caller; `path` names it in
+/// errors.
+void load_state_dict_bytes(torch::nn::Module& module, std::string_view bytes,
+                           const std::string& path);
 
 /// Writes `value` as pretty JSON to `path` atomically.
 void write_json_atomic(const std::string& path, const nlohmann::json& value);
 /// Reads a JSON file that belongs to a run; problems throw fm::ModelError naming the file.
 nlohmann::json read_run_json(const std::string& path);
+/// Parses the bytes of a run's JSON file; a parse error throws fm::ModelError naming `path`.
+nlohmann::json parse_run_json(std::string_view text, const std::string& path);
 
 }  // namespace fm

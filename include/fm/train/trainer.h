@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fm/config/config.h"
+#include "fm/runs/checkpoint.h"
 
 namespace fm {
 
@@ -19,16 +20,6 @@ struct TrainJob {
   bool resume = false;
   /// Config file the job came from (recorded in the manifest), empty if none.
   std::string config_path;
-};
-
-/// Validation (and training) figures of one epoch, as written to metrics.jsonl.
-struct EpochMetrics {
-  int64_t epoch = 0;
-  double train_loss = 0.0;
-  std::optional<double> val_loss, val_accuracy, val_macro_f1, val_weighted_f1;
-  double seconds = 0.0;
-  double tokens_per_second = 0.0;  ///< non-padding training tokens per second
-  std::optional<double> epsilon;   ///< DP-SGD: ε spent after this epoch (training.privacy)
 };
 
 /// Summary of a finished training job.
