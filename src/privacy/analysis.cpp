@@ -134,6 +134,11 @@ DpSgdAnalysis analyze_dp_sgd(const DpSgdQuery& query) {
                       plain(1.0 / static_cast<double>(*query.dataset_size)) +
                       ": a mechanism that publishes one random example outright meets it");
   }
+  if (std::isinf(a.spent.epsilon) && a.noise_multiplier > 0) {
+    a.notes.push_back("epsilon is infinite: at noise multiplier " + plain(a.noise_multiplier) +
+                      " the RDP exceeds the largest double at every order tried: no privacy "
+                      "guarantee");
+  }
   if (!std::isnan(a.spent.order) && a.orders.size() > 1) {
     double lo = a.orders.front(), hi = a.orders.front();
     for (double o : a.orders) {
@@ -171,10 +176,15 @@ nlohmann::json to_json(const DpSgdAnalysis& a) {
   j["epochs"] = opt(q.epochs);
   j["delta"] = a.delta;
 
-  auto put_spent = [](json& out, const PrivacySpent& s) {
+  const std::string infinite_reason =
+      a.noise_multiplier == 0
+          ? "no finite epsilon at any order (noise multiplier 0: no privacy)"
+          : "no finite epsilon at any order (noise multiplier " + plain(a.noise_multiplier) +
+                ": the RDP exceeds the largest double at every order, no privacy)";
+  auto put_spent = [&infinite_reason](json& out, const PrivacySpent& s) {
     if (std::isinf(s.epsilon)) {
       out["epsilon"] = nullptr;
-      out["epsilon_reason"] = "no finite epsilon at any order (noise multiplier 0: no privacy)";
+      out["epsilon_reason"] = infinite_reason;
     } else {
       out["epsilon"] = s.epsilon;
     }

@@ -42,6 +42,37 @@ add_test(NAME cli.privacy_json_fields COMMAND sh -c
   "${PRIVACY} --sample-rate 0.01 --noise-multiplier 0 --steps 10 --delta 1e-5 --format json | ${FM_PYTHON3} -c \"import json, sys; j = json.load(sys.stdin); assert j['epsilon'] is None and 'no privacy' in j['epsilon_reason'], j; assert j['optimal_order'] is None and j['optimal_order_reason']; assert len(j['orders']) == 151 and j['orders'][0]['order'] == 1.1 and j['orders'][-1]['order'] == 63; assert j['steps'] == 10 and j['sample_rate'] == 0.01 and j['noise_multiplier'] == 0 and j['delta'] == 1e-05; assert j['dataset_size'] is None and j['noise_multiplier_solved'] is False\"")
 set_tests_properties(cli.privacy_json_fields PROPERTIES LABELS cli)
 
+# Issue 13: sigma^2 underflowed below sigma ~ 1e-154 and the fractional-order series ran 10 M NaN
+# terms (41 s) into epsilon 0.2147, below sigma = 1's 1.035. The bound is beyond doubles there:
+# epsilon inf, at once. At the other end (sigma^2 overflows, z0 was inf * 0 at q = 1/2) the RDP is
+# 0 to double precision and epsilon the conversion's floor at order 63:
+# (log 1e5 - log 63) / 62 + log(62/63) = 0.1028672...
+fm_privacy_test(tiny_noise 0 ".*" --stdout "^epsilon: +inf$" --
+  ${PRIVACY} --sample-rate 0.01 --noise-multiplier 1e-300 --steps 1000 --delta 1e-5)
+fm_privacy_test(tiny_noise_half 0 ".*" --stdout "^epsilon: +inf$" --
+  ${PRIVACY} --sample-rate 0.5 --noise-multiplier 1e-200 --steps 1 --delta 1e-5)
+fm_privacy_test(huge_noise 0 ".*" --stdout "^epsilon: +0\\.102867$" --
+  ${PRIVACY} --sample-rate 0.5 --noise-multiplier 1.7e308 --steps 1000 --delta 1e-5)
+add_test(NAME cli.privacy_tiny_noise_json COMMAND sh -c
+  "${PRIVACY} --sample-rate 0.01 --noise-multiplier 1e-300 --steps 1000 --delta 1e-5 --format json | ${FM_PYTHON3} -c \"import json, sys; j = json.load(sys.stdin); assert j['epsilon'] is None and 'no privacy' in j['epsilon_reason'], j; assert j['classic_conversion']['epsilon'] is None; assert all(o['rdp'] is None and o['epsilon'] is None for o in j['orders']), j['orders']; assert any(n.startswith('epsilon is infinite') for n in j['notes']), j['notes']\"")
+set_tests_properties(cli.privacy_tiny_noise_json PROPERTIES LABELS cli)
+set_tests_properties(cli.privacy_tiny_noise cli.privacy_tiny_noise_half cli.privacy_huge_noise
+  cli.privacy_tiny_noise_json PROPERTIES TIMEOUT 5)
+
+# fm-train's logged epsilon (manifest.json, every epoch in metrics.jsonl) is fm-privacy's for the
+# same sample rate, noise multiplier, steps and delta; with a target epsilon, both solve the same
+# noise multiplier.
+add_test(NAME cli.privacy_train_matches WORKING_DIRECTORY ${D} COMMAND ${FM_PYTHON3}
+  ${CMAKE_CURRENT_SOURCE_DIR}/check_privacy_run.py ${TRAIN} ${PRIVACY} tiny.json
+  ${W}/runs/privacy_sigma --set training.privacy.enabled=true
+  --set training.privacy.noise_multiplier=1.3 --set training.epochs=3)
+add_test(NAME cli.privacy_train_target_matches WORKING_DIRECTORY ${D} COMMAND ${FM_PYTHON3}
+  ${CMAKE_CURRENT_SOURCE_DIR}/check_privacy_run.py ${TRAIN} ${PRIVACY} tiny.json
+  ${W}/runs/privacy_target --set training.privacy.enabled=true
+  --set training.privacy.target_epsilon=4 --set training.epochs=3)
+set_tests_properties(cli.privacy_train_matches cli.privacy_train_target_matches
+  PROPERTIES LABELS cli)
+
 # Exit 2: usage errors, one line each.
 set(P_OK --sample-rate 0.01 --steps 100)
 fm_privacy_test(missing_delta 2 "^fm-privacy: error: --delta is required" --

@@ -16,7 +16,9 @@ mu0(z) * h(z), h = (1 + x)^a - 1 - a x with x = q (exp((2z - 1) / (2 s^2)) - 1):
 the integral is A_a - 1 exactly, and h >= 0 (convexity) leaves no cancellation. It is evaluated in
 log space, scaled by its maximum, over a wide finite range split at its peaks.
 
-Checks, over q in {0.001, 0.01, 0.1}, sigma in {0.7, 1, 2, 4}, steps in {1, 100, 10000}:
+Checks, over q in {0.001, 0.01, 0.1}, sigma in {0.7, 1, 2, 4}, and q = 0.5 with sigma in
+{1, 4, 100} (where the fractional-order series decays slowest and fm-privacy finishes it by
+convergence acceleration), steps in {1, 100, 10000}:
   * every per-order RDP in `fm-privacy --format json` matches the reference (rel. 1e-6);
   * eps matches (rel. 1e-6) and the reported order gives it;
   * the reference itself against the hand formula A_2 = 1 + q^2 (exp(1/s^2) - 1) and q = 1;
@@ -26,6 +28,10 @@ Checks, over q in {0.001, 0.01, 0.1}, sigma in {0.7, 1, 2, 4}, steps in {1, 100,
     Opacus' documentation (2.95; 2.39 at alpha 5). The older ones use the classic conversion
     (Mironov 2017: eps = min_a rdp_a - log(delta) / (a - 1)); fm-privacy reports it next to the
     improved one, and both must match the reference.
+  * the ends of the double range (issue 13: sigma = 1e-300 took 41 s and reported 0.2147): below
+    sigma ~ 1e-154 every order's RDP is at least a/(2 s^2) + a log(q)/(a - 1) > DBL_MAX (from
+    A_a >= q^a E[exp(a (2z - 1)/(2 s^2))]), so epsilon is null (infinite), within seconds; just
+    above, every RDP respects that bound; at sigma = 1.7e308 epsilon is the conversion's floor.
 Exits non-zero on any mismatch.
 """
 
@@ -136,43 +142,78 @@ def check_reference_itself():
         fail(f"reference itself: q=1-1e-9 gives {got}, want {7.5 / 4.5}")
 
 
+def check_extreme_noise():
+    def rdp_floor(q, s, a):
+        # log A_a >= a log q + a (a - 1) / (2 s^2); a / 2 / s / s overflows only beyond DBL_MAX.
+        return max(0.0, a / 2 / s / s + a * math.log(q) / (a - 1))
+
+    for q in [0.01, 0.5, 0.99]:
+        for s in [5e-324, 1e-300, 1e-200, 1e-160]:
+            j = json.loads(run_binary([BIN, "--sample-rate", str(q), "--noise-multiplier", str(s),
+                                       "--steps", "1", "--delta", "1e-5", "--format", "json"],
+                                      timeout=5).stdout)
+            if j["epsilon"] is not None or "no privacy" not in j.get("epsilon_reason", ""):
+                fail(f"q={q} sigma={s}: epsilon {j['epsilon']}, expected null (infinite)")
+            if any(c["rdp"] is not None for c in j["orders"]):
+                fail(f"q={q} sigma={s}: a finite RDP where every order's exceeds DBL_MAX")
+        for s in [1e-150, 1e-100, 1e-10, 0.01]:
+            j = run("--sample-rate", q, "--noise-multiplier", s, "--steps", 1, "--delta", 1e-5)
+            bound = [rdp_floor(q, s, a) for a in ORDERS]
+            for c, b in zip(j["orders"], bound):
+                if c["rdp"] is None or c["rdp"] < b * (1 - 1e-12):
+                    fail(f"q={q} sigma={s} order {c['order']}: rdp {c['rdp']} below {b}")
+            eps, _, _ = improved(bound, 1e-5)
+            if j["epsilon"] is None or j["epsilon"] < eps * (1 - 1e-12):
+                fail(f"q={q} sigma={s}: epsilon {j['epsilon']} below the bound {eps}")
+        j = json.loads(run_binary([BIN, "--sample-rate", str(q), "--noise-multiplier", "1.7e308",
+                                   "--steps", "1000", "--delta", "1e-5", "--format", "json"],
+                                  timeout=5).stdout)
+        floor, order, _ = improved([0.0] * len(ORDERS), 1e-5)
+        if j["epsilon"] is None or rel(j["epsilon"], floor) > 1e-12 or j["optimal_order"] != order:
+            fail(f"q={q} sigma=1.7e308: epsilon {j['epsilon']} (order {j['optimal_order']}), "
+                 f"expected the floor {floor} (order {order})")
+    print("extreme noise multipliers: infinite below 1e-154, above the bound higher up, the floor "
+          "at 1.7e308")
+
+
 def main():
     check_reference_itself()
     worst_rdp = worst_eps = 0.0
     cases = 0
     ref_cache = {}
-    for q in [0.001, 0.01, 0.1]:
-        for s in [0.7, 1.0, 2.0, 4.0]:
-            step = [reference_rdp_step(q, s, a) for a in ORDERS]
-            ref_cache[(q, s)] = step
-            for steps in [1, 100, 10000]:
-                for delta in [1e-5, 1e-8]:
-                    cases += 1
-                    rdp = [r * steps for r in step]
-                    eps, order, eps_curve = improved(rdp, delta)
-                    j = run("--sample-rate", q, "--noise-multiplier", s, "--steps", steps,
-                            "--delta", delta)
-                    tag = f"q={q} sigma={s} steps={steps} delta={delta}"
-                    if j["steps"] != steps or j["sample_rate"] != q or j["delta"] != delta:
-                        fail(f"{tag}: inputs echoed as {j['steps']}, {j['sample_rate']}, "
-                             f"{j['delta']}")
-                    curve = j["orders"]
-                    if [c["order"] for c in curve] != ORDERS:
-                        fail(f"{tag}: orders differ from Opacus' default grid")
-                        continue
-                    for c, r in zip(curve, rdp):
-                        e = rel(c["rdp"], r)
-                        worst_rdp = max(worst_rdp, e)
-                        if e > 1e-6:
-                            fail(f"{tag} order {c['order']}: rdp {c['rdp']} vs reference {r}")
-                    e = rel(j["epsilon"], eps)
-                    worst_eps = max(worst_eps, e)
+    grid = [(q, s) for q in [0.001, 0.01, 0.1] for s in [0.7, 1.0, 2.0, 4.0]]
+    grid += [(0.5, 1.0), (0.5, 4.0), (0.5, 100.0)]
+    for q, s in grid:
+        step = [reference_rdp_step(q, s, a) for a in ORDERS]
+        ref_cache[(q, s)] = step
+        for steps in [1, 100, 10000]:
+            for delta in [1e-5, 1e-8]:
+                cases += 1
+                rdp = [r * steps for r in step]
+                eps, order, eps_curve = improved(rdp, delta)
+                j = run("--sample-rate", q, "--noise-multiplier", s, "--steps", steps,
+                        "--delta", delta)
+                tag = f"q={q} sigma={s} steps={steps} delta={delta}"
+                if j["steps"] != steps or j["sample_rate"] != q or j["delta"] != delta:
+                    fail(f"{tag}: inputs echoed as {j['steps']}, {j['sample_rate']}, "
+                         f"{j['delta']}")
+                curve = j["orders"]
+                if [c["order"] for c in curve] != ORDERS:
+                    fail(f"{tag}: orders differ from Opacus' default grid")
+                    continue
+                for c, r in zip(curve, rdp):
+                    e = rel(c["rdp"], r)
+                    worst_rdp = max(worst_rdp, e)
                     if e > 1e-6:
-                        fail(f"{tag}: epsilon {j['epsilon']} vs reference {eps} (order {order})")
-                    k = ORDERS.index(j["optimal_order"])
-                    if rel(eps_curve[k], eps) > 1e-6:
-                        fail(f"{tag}: reported order {j['optimal_order']} gives {eps_curve[k]}, "
-                             f"not the minimum {eps}")
+                        fail(f"{tag} order {c['order']}: rdp {c['rdp']} vs reference {r}")
+                e = rel(j["epsilon"], eps)
+                worst_eps = max(worst_eps, e)
+                if e > 1e-6:
+                    fail(f"{tag}: epsilon {j['epsilon']} vs reference {eps} (order {order})")
+                k = ORDERS.index(j["optimal_order"])
+                if rel(eps_curve[k], eps) > 1e-6:
+                    fail(f"{tag}: reported order {j['optimal_order']} gives {eps_curve[k]}, "
+                         f"not the minimum {eps}")
 
     # Solver: sigma for a target epsilon, checked with the reference accountant.
     for q, steps, target in [(0.01, 1000, 1.0), (0.004, 5000, 3.0), (0.1, 100, 8.0)]:
@@ -230,6 +271,7 @@ def main():
         if round(got, 2) != want or (want_order is not None and got_order != want_order):
             fail(f"{label}: reference gives {got} (order {got_order}), published {want}")
 
+    check_extreme_noise()
     print(f"{cases} cases: worst relative error rdp {worst_rdp:.2e}, epsilon {worst_eps:.2e}")
     return MISMATCHES.finish("privacy reference: all match")
 

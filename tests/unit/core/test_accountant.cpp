@@ -3,6 +3,7 @@
 // tests/python/test_privacy_reference.py checks the same numbers against numerical integration.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -15,6 +16,31 @@ namespace fm::privacy {
 namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+// Bounds on the per-step RDP that owe nothing to the series or the closed form:
+// A_α = E_{z∼N(0,σ²)}[(1 − q + q e^{(2z−1)/(2σ²)})^α] ≥ q^α E[e^{α(2z−1)/(2σ²)}]
+//     = q^α e^{α(α−1)/(2σ²)}, so RDP ≥ α/(2σ²) + α log q / (α − 1); and RDP ≤ α/(2σ²), the full
+// batch's (Rényi divergence is jointly quasi-convex). α/(2σ²) is formed so that it overflows to
+// +∞ only where the true value does.
+double gaussian_rdp(double sigma, double a) { return a / 2 / sigma / sigma; }
+double rdp_lower_bound(double q, double sigma, double a) {
+  return std::max(0.0, gaussian_rdp(sigma, a) + a * std::log(q) / (a - 1));
+}
+
+// σ from the smallest subnormal to the largest double: every third power of 10, denser where σ²
+// leaves the normal doubles (≈ 1.5e-154, ≈ 1.3e154), around 1, and at the top.
+std::vector<double> sigma_grid() {
+  using limits = std::numeric_limits<double>;
+  std::vector<double> s{limits::denorm_min(), limits::min(), 1e307, 1e308, 1.7e308, limits::max()};
+  for (int e = -323; e <= 308; e += 3) s.push_back(std::pow(10.0, e));
+  for (int t = -1560; t <= -1520; t += 2) s.push_back(std::pow(10.0, t / 10.0));
+  for (int t = 1530; t <= 1550; t += 2) s.push_back(std::pow(10.0, t / 10.0));
+  for (int t = -10; t <= 10; ++t) s.push_back(std::pow(10.0, t / 10.0));
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
+}
 
 TEST(Accountant, DefaultOrdersAreOpacus) {
   const auto& o = default_orders();
@@ -313,6 +339,124 @@ TEST(Accountant, AnalysisValidatesTheQuery) {
   EXPECT_GT(a.spent.epsilon, 1.99);
   q.dataset_size = 1000;  // with --sample-rate as well
   EXPECT_THROW(analyze_dp_sgd(q), ConfigError);
+}
+
+// Issue 13: σ² underflowed for σ below ≈ 1e-154 and the fractional-order series summed NaNs for
+// 10 M terms into RDP 0, so ε was the conversion's floor (0.2147 for σ = 1e-300, where σ = 1
+// gives 1.035). Over every double σ, ε must be a number or +∞, never rise as σ grows, and lie
+// between the bounds above; for tiny σ the lower bound is +∞.
+TEST(Accountant, EpsilonNonIncreasingInSigmaOverAllDoubles) {
+  const auto& orders = default_orders();
+  const auto sigmas = sigma_grid();
+  ASSERT_GT(sigmas.size(), 250u);
+  const double delta = 1e-5;
+  const std::vector<int64_t> step_counts{1, 1000};
+  auto slack = [](double eps) { return std::isfinite(eps) ? 1e-12 * std::fabs(eps) : 0.0; };
+  for (double q : {0.01, 0.5, 0.99, 1.0}) {
+    std::vector<double> prev(step_counts.size(), kInf);
+    double prev_sigma = 0;
+    for (double sigma : sigmas) {
+      // dp_sgd_epsilon's own steps: the per-step curve times the steps, converted (once per σ
+      // here, for both step counts).
+      const auto step_rdp = compute_rdp(q, sigma, 1, orders);
+      for (size_t k = 0; k < step_counts.size(); ++k) {
+        const double steps = static_cast<double>(step_counts[k]);
+        std::vector<double> rdp, low, high;
+        for (size_t i = 0; i < orders.size(); ++i) {
+          rdp.push_back(step_rdp[i] * steps);
+          low.push_back(rdp_lower_bound(q, sigma, orders[i]) * steps);
+          high.push_back(gaussian_rdp(sigma, orders[i]) * steps);
+        }
+        const double eps = rdp_to_epsilon(orders, rdp, delta).epsilon;
+        const double eps_low = rdp_to_epsilon(orders, low, delta).epsilon;
+        const double eps_high = rdp_to_epsilon(orders, high, delta).epsilon;
+        const std::string at = "q=" + std::to_string(q) +
+                               " steps=" + std::to_string(step_counts[k]) + " sigma=1e" +
+                               std::to_string(std::log10(sigma));
+        ASSERT_FALSE(std::isnan(eps)) << at;
+        EXPECT_LE(eps, prev[k] + slack(prev[k])) << at << " after sigma " << prev_sigma;
+        EXPECT_GE(eps, eps_low - slack(eps_low)) << at;
+        EXPECT_LE(eps, eps_high + slack(eps_high)) << at;
+        if (sigma <= 1e-155) EXPECT_EQ(eps, kInf) << at;
+        if (sigma >= 1) EXPECT_TRUE(std::isfinite(eps)) << at;
+        prev[k] = eps;
+      }
+      prev_sigma = sigma;
+    }
+  }
+  // The issue's case through the public entry point.
+  EXPECT_EQ(dp_sgd_epsilon(0.01, 1e-300, 1000, 1e-5).epsilon, kInf);
+}
+
+// Below σ ≈ 1e-154 α/(2σ²) is beyond doubles at every order, so the RDP is +∞, at integer orders
+// (closed form) and fractional ones (series) alike; never 0. Just above, it is finite and pinned
+// between the bounds, whose gap (α |log q| / (α − 1)) is nothing next to α/(2σ²).
+TEST(Accountant, TinyNoiseGivesInfiniteRdpNeverZero) {
+  const double orders[] = {1.1, 1.5, 2.0, 2.5, 3.0, 10.9, 12.0, 50.5, 63.0, 1000.5};
+  for (double q : {1e-300, 0.01, 0.5, 0.99}) {
+    for (double sigma :
+         {std::numeric_limits<double>::denorm_min(), 1e-320, 1e-300, 1e-200, 1e-160, 1e-155}) {
+      for (double a : orders) {
+        EXPECT_EQ(rdp_sampled_gaussian(q, sigma, a), kInf) << q << " " << sigma << " " << a;
+      }
+      EXPECT_EQ(dp_sgd_epsilon(q, sigma, 1, 1e-5).epsilon, kInf) << q << " " << sigma;
+    }
+    for (double sigma : {1e-150, 1e-100, 1e-20}) {
+      for (double a : orders) {
+        const double r = rdp_sampled_gaussian(q, sigma, a);
+        EXPECT_GE(r, rdp_lower_bound(q, sigma, a) * (1 - 1e-12)) << q << " " << sigma << " " << a;
+        EXPECT_LE(r, gaussian_rdp(sigma, a) * (1 + 1e-12)) << q << " " << sigma << " " << a;
+      }
+    }
+  }
+  EXPECT_EQ(rdp_sampled_gaussian(1.0, 1e-300, 2.5), kInf);
+}
+
+// The other end: σ² overflows above ≈ 1.3e154 and z0 = σ² log(1/q − 1) + 1/2 was ∞ · 0 = NaN at
+// q = 1/2; RDP is 0 to double precision there, and ε the conversion's floor at α = 63.
+TEST(Accountant, HugeNoiseGivesTheConversionFloor) {
+  const double floor = (std::log(1e5) - std::log(63.0)) / 62 + std::log(62.0 / 63);
+  for (double q : {1e-300, 0.01, 0.5, 0.99}) {
+    for (double sigma : {1e155, 1e200, 1e300, std::numeric_limits<double>::max()}) {
+      for (double a : {1.1, 1.5, 2.0, 10.9, 63.0}) {
+        const double r = rdp_sampled_gaussian(q, sigma, a);
+        EXPECT_GE(r, 0) << q << " " << sigma << " " << a;
+        EXPECT_LE(r, 1e-300) << q << " " << sigma << " " << a;
+      }
+      const PrivacySpent s = dp_sgd_epsilon(q, sigma, 1000, 1e-5);
+      EXPECT_NEAR(s.epsilon, floor, 1e-14) << q << " " << sigma;
+      EXPECT_EQ(s.order, 63.0);
+    }
+  }
+}
+
+// RDP is non-decreasing in the order (Rényi divergence is) and (α − 1)·RDP = log A_α is convex in
+// α (a cumulant generating function), so each fractional order lies between its integer
+// neighbours (closed form) and under their chord. Opacus' stop test (both terms below e^-30) once
+// fired at the first term for α = 50.5, q = 1/2, σ = 100, whose terms start near e^-35: RDP 0,
+// far below RDP(50). q = 1/2 with large σ is also where the tail is summed by acceleration.
+TEST(Accountant, FractionalOrdersLieBetweenIntegerNeighbours) {
+  for (double q : {0.001, 0.01, 0.1, 0.5, 0.9, 0.99}) {
+    for (double sigma : {0.3, 0.7, 1.0, 2.0, 4.0, 10.0, 100.0, 1e4}) {
+      for (double a : {1.1, 1.5, 1.9, 2.5, 5.3, 10.9, 20.5, 50.5}) {
+        const double n = std::floor(a);
+        const double r = rdp_sampled_gaussian(q, sigma, a);
+        const double hi = rdp_sampled_gaussian(q, sigma, n + 1);
+        const double lo = n >= 2 ? rdp_sampled_gaussian(q, sigma, n) : 0.0;
+        const double chord = ((n + 1 - a) * (n - 1) * lo + (a - n) * n * hi) / (a - 1);
+        const std::string at =
+            std::to_string(q) + " " + std::to_string(sigma) + " " + std::to_string(a);
+        const double tol = 1e-9 * hi + 1e-15;
+        EXPECT_GE(r, lo - tol) << at;
+        EXPECT_LE(r, hi + tol) << at;
+        EXPECT_LE(r, chord + tol) << at;
+        EXPECT_GT(r, 0) << at;
+      }
+    }
+  }
+  // Orders above 1e6 are not summed (that alone would take 1e6 terms): the full batch's bound.
+  EXPECT_EQ(rdp_sampled_gaussian(0.01, 2.0, 2.5e6 + 0.5), (2.5e6 + 0.5) / 8);
+  EXPECT_EQ(rdp_sampled_gaussian(0.01, 2.0, 4e6), 4e6 / 8);
 }
 
 }  // namespace
