@@ -11,7 +11,7 @@
 #include "fm/cli.h"
 #include "fm/error.h"
 #include "fm/log.h"
-#include "fm/runs/runtime.h"
+#include "fm/model/runtime.h"
 
 namespace fm::app {
 

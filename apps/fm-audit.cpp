@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "app_common.h"
-#include "fm/fairness/policy.h"
-#include "fm/report/audit_job.h"
+#include "fm/config/audit_policy.h"
+#include "fm/jobs/audit.h"
 
 #ifdef FM_AUDIT_WITH_TORCH
-#include "fm/runs/audit_job.h"
+#include "fm/jobs/audit_run.h"
 #else
 #include <unistd.h>
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "app_common.h"
-#include "fm/runs/evaluate.h"
+#include "fm/jobs/eval.h"
 
 int main(int argc, char** argv) {
   const std::string program = "fm-eval";

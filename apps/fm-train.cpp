@@ -10,7 +10,7 @@
 #include "app_common.h"
 #include "fm/config/config.h"
 #include "fm/runs/staging.h"
-#include "fm/train/trainer.h"
+#include "fm/jobs/train.h"
 
 int main(int argc, char** argv) {
   const std::string program = "fm-train";

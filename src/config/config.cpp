@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fm/config/json_reader.h"
-#include "fm/config/validation.h"
+#include "fm/validation.h"
 #include "fm/error.h"
 #include "fm/text/redact.h"
 

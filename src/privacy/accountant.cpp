@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "fm/config/validation.h"
+#include "fm/validation.h"
 #include "fm/error.h"
 
 namespace fm::privacy {

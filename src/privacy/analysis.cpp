@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "fm/config/validation.h"
+#include "fm/validation.h"
 #include "fm/error.h"
 #include "fm/version.h"
 

@@ -7,8 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "fm/config/validation.h"
-#include "fm/data/dataset.h"
+#include "fm/validation.h"
 
 namespace fm {
 namespace {
@@ -399,11 +398,6 @@ std::string Redactor::redact(std::string_view text, RedactionCounts* counts) con
   }
   if (pos < text.size()) out.append(text.substr(pos));
   return out;
-}
-
-void redact_dataset(Dataset& data, const Redactor& redactor, RedactionCounts& counts) {
-  if (redactor.types().empty()) return;
-  for (auto& example : data.examples) example.text = redactor.redact(example.text, &counts);
 }
 
 }  // namespace fm

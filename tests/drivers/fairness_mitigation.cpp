@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "fm/error.h"
-#include "fm/fairness/augmentation.h"
-#include "fm/fairness/reweighing.h"
+#include "fm/mitigation/augmentation.h"
+#include "fm/mitigation/reweighing.h"
 #include "json_driver.h"
 
 namespace {

@@ -19,8 +19,9 @@
 #include <vector>
 
 #include "fm/error.h"
+#include "fm/report/calibration.h"
 #include "fm/eval/calibration.h"
-#include "fm/fairness/thresholds.h"
+#include "fm/mitigation/thresholds.h"
 #include "json_driver.h"
 
 namespace {

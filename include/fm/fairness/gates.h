@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fm/fairness/audit.h"
-#include "fm/fairness/policy.h"
+#include "fm/config/audit_policy.h"
 
 namespace fm {
 

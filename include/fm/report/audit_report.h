@@ -10,7 +10,7 @@
 
 #include "fm/fairness/audit.h"
 #include "fm/fairness/gates.h"
-#include "fm/fairness/policy.h"
+#include "fm/config/audit_policy.h"
 
 namespace fm {
 

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// Post-processing of a run's predictions, fitted by fm-train on the validation set after the best
-/// weights are restored and applied by everything that predicts with the run (fm-train's test
+/// weights are restored (fm/train/postprocess_fit.h) and applied by everything that predicts with
+/// the run (fm-train's test
 /// evaluation, fm-eval, fm-audit --run):
 ///
 ///   1. temperature scaling (`training.calibrate: "temperature"`): probabilities become
@@ -30,7 +31,7 @@
 #include "fm/config/config.h"
 #include "fm/data/dataset.h"
 #include "fm/data/encoded.h"
-#include "fm/fairness/thresholds.h"
+#include "fm/mitigation/thresholds.h"
 #include "fm/runs/predict.h"
 #include "fm/runs/run_files.h"
 
@@ -50,32 +51,10 @@ struct PostProcess {
   bool empty() const { return !temperature && !thresholds; }
 };
 
-/// What applying a PostProcess did to one set of predictions.
-struct PostProcessApplied {
-  std::optional<double> temperature;
-  /// Objective and group column of the thresholds; empty when none were applied.
-  std::string objective;
-  std::string column;
-  /// Rows decided by the overall threshold because their group was unseen at fit time.
-  int64_t unseen_rows = 0;
-  std::vector<std::string> unseen_groups;
-  /// Rows whose decision differs from the arg-max.
-  int64_t changed_decisions = 0;
-};
-
-/// Checks, before training starts, that the configured post-processing can be fitted: a
-/// validation set exists (temperature and thresholds) and thresholds are asked of a binary task
-/// whose positive label is one of `labels`. Throws fm::ConfigError naming the key.
-void check_postprocess_config(const RunConfig& config, bool has_validation,
-                              const std::vector<std::string>& labels);
-
-/// Fits what `config` asks for on the validation set (predicting it with `model`), logs the
-/// before/after numbers, and writes `postprocess.json` into `run_dir` — or removes a stale one
-/// when nothing is configured. Returns the fitted post-processing (empty when none).
-PostProcess fit_run_postprocess(const RunConfig& config, const Dataset& valid,
-                                const EncodedDataset& valid_encoded,
-                                const std::vector<std::string>& labels, LstmClassifier& model,
-                                const std::string& run_dir);
+/// Index of the thresholds' positive label in `labels`: `positive_label`, or the second label
+/// when it is empty. Throws fm::ModelError naming `where` when it is not a label of the run.
+int64_t positive_index(const std::vector<std::string>& labels, const std::string& positive_label,
+                       const std::string& where);
 
 /// The manifest.json summary: temperature, thresholds per group, validation numbers (null when
 /// empty).
@@ -113,15 +92,5 @@ PostProcessApplied apply_postprocess(const PostProcess& post,
 /// Adds the thresholds' group column to `columns` when it is not there (so that a dataset read
 /// with them can be post-processed); returns true when it was added (as the last column).
 bool add_postprocess_column(const PostProcess& post, std::vector<std::string>& columns);
-
-/// The "postprocess" object of fm-eval's JSON: temperature (or null), thresholds (objective,
-/// column, unseen rows/groups, changed decisions) or null.
-nlohmann::json postprocess_applied_to_json(const PostProcessApplied& applied);
-/// One-line description for text reports: "temperature 1.4200 applied" or "no temperature
-/// applied".
-std::string temperature_note(const PostProcessApplied& applied);
-/// One-line description of the applied thresholds (empty when none), e.g. "decisions: per-group
-/// thresholds (equalized_odds on race), 12 changed from the arg-max".
-std::string thresholds_note(const PostProcessApplied& applied);
 
 }  // namespace fm

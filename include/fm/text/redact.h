@@ -53,7 +53,6 @@
 
 namespace fm {
 
-struct Dataset;
 
 /// The kinds of personal data a Redactor can replace.
 enum class PiiType { kUrl, kEmail, kCreditCard, kIp, kPhone };
@@ -137,9 +136,5 @@ class Redactor {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// Redacts every example text of `data` in place, adding the replacements to `counts`. Ids,
-/// labels and group values are left as they are.
-void redact_dataset(Dataset& data, const Redactor& redactor, RedactionCounts& counts);
 
 }  // namespace fm

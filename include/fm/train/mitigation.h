@@ -17,8 +17,8 @@
 #include <torch/types.h>
 
 #include "fm/data/dataset.h"
-#include "fm/fairness/augmentation.h"
-#include "fm/fairness/reweighing.h"
+#include "fm/mitigation/augmentation.h"
+#include "fm/mitigation/reweighing.h"
 #include "fm/model/batching.h"
 #include "fm/model/lstm_classifier.h"
 #include "fm/text/tokenizer.h"

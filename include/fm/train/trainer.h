@@ -1,41 +1,75 @@
 #pragma once
 /// \file
-/// fm-train's library side: read data, fit the tokenizer, train with early stopping, write the run.
+/// The training loop: epochs of Adam steps (plain, reweighed, adversarial or DP-SGD) over length-
+/// aware batches, validation after each epoch, early stopping on a validation metric, a checkpoint
+/// after each epoch (and on Ctrl-C), and the best weights restored at the end. The run around it
+/// (data, tokenizer, run directory): fm/jobs/train.h.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+#include <torch/optim/adam.h>
+
 #include "fm/config/config.h"
+#include "fm/data/encoded.h"
+#include "fm/model/lstm_classifier.h"
 #include "fm/runs/checkpoint.h"
+#include "fm/train/dp_sgd.h"
+#include "fm/train/mitigation.h"
 
 namespace fm {
 
-/// What fm-train was asked to do.
-struct TrainJob {
-  /// The resolved configuration (defaults < file < --set).
-  RunConfig config;
-  /// Continue the run in config.output.dir from its last checkpoint.
-  bool resume = false;
-  /// Config file the job came from (recorded in the manifest), empty if none.
-  std::string config_path;
-};
+/// scikit-learn's compute_class_weight("balanced") over `train`'s labels (n_samples / (n_classes ×
+/// count)) when `mode` is "balanced"; an undefined tensor (no weights) otherwise.
+torch::Tensor class_weights(const EncodedDataset& train, int64_t classes, const std::string& mode);
 
-/// Summary of a finished training job.
-struct TrainResult {
-  std::string run_dir;
-  std::vector<EpochMetrics> history;
-  int64_t best_epoch = 0;
-  std::optional<double> best_score;  ///< the early-stopping metric at best_epoch
-  bool stopped_early = false;
-  double seconds = 0.0;
-  /// Text printed on stdout at the end (summary, and the test report when data.test is set).
-  std::string summary;
-};
+/// A model being trained, with everything that changes while it trains.
+class Trainer {
+ public:
+  /// A fresh model and optimizer for `config` (vocabulary and classes given), writing its
+  /// checkpoints and best weights into `run_dir`; `data_digests` (fm/runs/checkpoint.h) goes into
+  /// every checkpoint. `fairness` must outlive the trainer.
+  Trainer(const RunConfig& config, std::string run_dir, nlohmann::json data_digests,
+          BiasMitigation& fairness, int64_t vocab_size, int64_t num_classes,
+          const EncodedDataset& train);
 
-/// Trains and writes the run directory. Throws fm::Interrupted (after saving a checkpoint) on SIGINT,
-/// and the other fm::Error types on bad config, data or output.
-TrainResult run_train(const TrainJob& job);
+  /// Continues from `state` (fm/runs/checkpoint.h's open_checkpoint): loads the checkpoint's
+  /// weights, optimizer, RNG and adversary.
+  void resume(const TrainerState& state);
+
+  /// Trains from the epoch after the last completed one to `training.epochs` or early stopping,
+  /// then leaves the best weights (or the last, see `early_stopping.restore_best`) in the model and
+  /// in RUN/model.pt. `valid` may be empty (no validation: every epoch counts as an improvement).
+  /// Throws fm::Interrupted after saving a checkpoint when SIGINT arrives.
+  void train(const EncodedDataset& train, const EncodedDataset& valid,
+             const std::vector<std::string>& labels);
+
+  LstmClassifier& model() { return model_; }
+  const LstmClassifier& model() const { return model_; }
+  const TrainerState& state() const { return state_; }
+  bool stopped_early() const { return stopped_early_; }
+  /// The DP-SGD accountant's manifest section (null without DP-SGD).
+  nlohmann::json privacy_json() const { return dp_.manifest_json(); }
+
+ private:
+  double train_epoch(const EncodedDataset& train, int64_t epoch);
+  void validate_epoch(const EncodedDataset& valid, const std::vector<std::string>& labels,
+                      EpochMetrics& m);
+  bool end_epoch(const EpochMetrics& m, bool has_valid);
+  void checkpoint(bool improved);
+
+  const RunConfig& config_;
+  std::string dir_;
+  nlohmann::json data_digests_;
+  BiasMitigation& fairness_;
+  LstmClassifier model_;
+  torch::optim::Adam optimizer_;
+  torch::Tensor class_weights_;  // undefined = none
+  PrivateTraining dp_;
+  TrainerState state_;
+  bool stopped_early_ = false;
+};
 
 }  // namespace fm

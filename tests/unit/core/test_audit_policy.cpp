@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fm/error.h"
-#include "fm/fairness/policy.h"
+#include "fm/config/audit_policy.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fm/error.h"
-#include "fm/fairness/predictions.h"
+#include "fm/data/predictions.h"
 
 namespace {
 

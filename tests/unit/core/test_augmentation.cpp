@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fm/error.h"
-#include "fm/fairness/augmentation.h"
+#include "fm/mitigation/augmentation.h"
 #include "fm/fairness/identity_terms.h"
 
 namespace {

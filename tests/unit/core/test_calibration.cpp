@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fm/error.h"
+#include "fm/report/calibration.h"
 #include "fm/eval/calibration.h"
 
 namespace {

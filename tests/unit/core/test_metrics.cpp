@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "fm/error.h"
+#include "fm/report/classification_text.h"
 #include "fm/eval/metrics.h"
-#include "fm/eval/report_json.h"
+#include "fm/report/classification_json.h"
 
 namespace {
 

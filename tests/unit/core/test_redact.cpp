@@ -6,6 +6,7 @@
 
 #include "fm/data/dataset.h"
 #include "fm/error.h"
+#include "fm/data/redaction.h"
 #include "fm/text/redact.h"
 #include "fm/text/tokenizer.h"
 

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fm/error.h"
-#include "fm/fairness/reweighing.h"
+#include "fm/mitigation/reweighing.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fm/error.h"
-#include "fm/fairness/thresholds.h"
+#include "fm/mitigation/thresholds.h"
 
 namespace {
 

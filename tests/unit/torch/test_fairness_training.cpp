@@ -22,7 +22,7 @@
 #include "fm/runs/run_directory.h"
 #include "fm/train/adversary.h"
 #include "fm/train/mitigation.h"
-#include "fm/train/trainer.h"
+#include "fm/jobs/train.h"
 
 namespace fm {
 namespace {

@@ -14,13 +14,14 @@
 #include "fm/data/encoded.h"
 #include "fm/error.h"
 #include "fm/eval/calibration.h"
-#include "fm/fairness/thresholds.h"
+#include "fm/mitigation/thresholds.h"
 #include "fm/io/files.h"
-#include "fm/runs/audit_run.h"
+#include "fm/jobs/audit_run.h"
+#include "fm/report/evaluation.h"
 #include "fm/runs/evaluate.h"
 #include "fm/runs/postprocess.h"
 #include "fm/runs/run_directory.h"
-#include "fm/train/trainer.h"
+#include "fm/jobs/train.h"
 
 namespace fm {
 namespace {

@@ -12,10 +12,10 @@
 
 #include "fm/config/config.h"
 #include "fm/io/files.h"
-#include "fm/runs/audit_run.h"
+#include "fm/jobs/audit_run.h"
 #include "fm/runs/evaluate.h"
 #include "fm/runs/run_directory.h"
-#include "fm/train/trainer.h"
+#include "fm/jobs/train.h"
 
 namespace fm {
 namespace {

@@ -1,11 +1,14 @@
 #pragma once
 /// \file
-/// Auditing a trained run directly: predict a dataset with the run and build the audit table, plus
-/// counterfactual token fairness (Garg et al. 2019) from identity-term substitutions.
+/// The LibTorch half of fm-audit's job: auditing a trained run directly (`run` + `data`). Predicts a
+/// dataset with the run and builds the audit table, plus counterfactual token fairness (Garg et al.
+/// 2019) from identity-term substitutions; plugged into the torch-free fm::run_audit
+/// (fm/jobs/audit.h) as AuditJob::run_data.
 
 #include <string>
 #include <vector>
 
+#include "fm/config/audit_policy.h"
 #include "fm/fairness/audit.h"
 
 namespace fm {
@@ -29,5 +32,10 @@ struct RunAuditInput {
 /// "term→substitute") and per category (group empty), for `positive_label`.
 AuditData audit_data_from_run(const RunAuditInput& input, const std::string& positive_label,
                               std::vector<MetricValue>& extra);
+
+/// Predicts `policy.data` with the run directory `policy.run` through audit_data_from_run (group
+/// columns, counterfactual settings and threads from the policy, for `policy.positive_label`);
+/// counterfactual token fairness metrics go to `extra`.
+AuditData audit_data_for_run_policy(const AuditPolicy& policy, std::vector<MetricValue>& extra);
 
 }  // namespace fm

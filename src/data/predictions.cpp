@@ -1,4 +1,4 @@
-#include "fm/fairness/predictions.h"
+#include "fm/data/predictions.h"
 
 #include <algorithm>
 #include <cerrno>

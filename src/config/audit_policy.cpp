@@ -1,4 +1,4 @@
-#include "fm/fairness/policy.h"
+#include "fm/config/audit_policy.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "fm/config/json_reader.h"
-#include "fm/config/validation.h"
+#include "fm/validation.h"
 #include "fm/error.h"
 #include "fm/fairness/gates.h"
 

@@ -1,4 +1,4 @@
-#include "fm/runs/audit_run.h"
+#include "fm/jobs/audit_run.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +12,8 @@
 #include "fm/runs/postprocess.h"
 #include "fm/runs/predict.h"
 #include "fm/runs/run_directory.h"
-#include "fm/runs/runtime.h"
+#include "fm/model/runtime.h"
+#include "fm/data/redaction.h"
 #include "fm/text/redact.h"
 
 namespace fm {
@@ -207,6 +208,17 @@ AuditData audit_data_from_run(const RunAuditInput& input, const std::string& pos
     add_ctf_metrics(run, data, pred, input, positive, label, extra);
   }
   return out;
+}
+
+AuditData audit_data_for_run_policy(const AuditPolicy& policy, std::vector<MetricValue>& extra) {
+  RunAuditInput input;
+  input.run_dir = policy.run;
+  input.data = policy.data;
+  input.group_columns = policy.group_columns;
+  input.counterfactual = policy.counterfactual;
+  input.counterfactual_terms = policy.counterfactual_terms;
+  input.threads = policy.threads;
+  return audit_data_from_run(input, policy.positive_label, extra);
 }
 
 }  // namespace fm

@@ -1,4 +1,4 @@
-#include "fm/runs/runtime.h"
+#include "fm/model/runtime.h"
 
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "fm/eval/report_json.h"
+#include "fm/report/classification_json.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "fm/fairness/reweighing.h"
+#include "fm/mitigation/reweighing.h"
 
 #include <algorithm>
 #include <cmath>

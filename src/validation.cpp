@@ -1,4 +1,4 @@
-#include "fm/config/validation.h"
+#include "fm/validation.h"
 
 #include <algorithm>
 #include <cmath>

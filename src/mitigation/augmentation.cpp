@@ -1,4 +1,4 @@
-#include "fm/fairness/augmentation.h"
+#include "fm/mitigation/augmentation.h"
 
 #include <algorithm>
 #include <numeric>

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "fm/error.h"
-#include "fm/eval/metrics.h"
+#include "fm/report/classification_text.h"
 
 namespace fm {
 namespace {

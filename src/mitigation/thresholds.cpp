@@ -1,4 +1,4 @@
-#include "fm/fairness/thresholds.h"
+#include "fm/mitigation/thresholds.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "fm/report/audit_job.h"
+#include "fm/jobs/audit.h"
 
 #include <iostream>
 #include <optional>
@@ -8,7 +8,7 @@
 #include "fm/error.h"
 #include "fm/fairness/audit.h"
 #include "fm/fairness/gates.h"
-#include "fm/fairness/predictions.h"
+#include "fm/data/predictions.h"
 #include "fm/io/files.h"
 #include "fm/log.h"
 #include "fm/report/audit_report.h"
