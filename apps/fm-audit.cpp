@@ -15,6 +15,7 @@
 
 #include "app_common.h"
 #include "fm/config/audit_policy.h"
+#include "fm/fairness/gates.h"
 #include "fm/jobs/audit.h"
 
 #ifdef FM_AUDIT_WITH_TORCH
@@ -31,28 +32,6 @@
 #endif
 
 namespace {
-
-// "metric<=0.1" or "metric>=0.8" → a gate on the value.
-fm::Gate parse_gate(const std::string& text) {
-  for (const char* op : {"<=", ">="}) {
-    const std::size_t at = text.find(op);
-    if (at == std::string::npos || at == 0) continue;
-    fm::Gate gate;
-    gate.metric = text.substr(0, at);
-    const std::string number = text.substr(at + 2);
-    std::size_t used = 0;
-    double bound = 0;
-    try {
-      bound = std::stod(number, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != number.size()) break;
-    (op[0] == '<' ? gate.max : gate.min) = bound;
-    return gate;
-  }
-  throw fm::ConfigError("--gate " + text + ": expected METRIC<=NUMBER or METRIC>=NUMBER");
-}
 
 #ifndef FM_AUDIT_WITH_TORCH
 // /proc/self/exe rather than argv[0]: it is the real file even when fm-audit is reached through
@@ -185,7 +164,7 @@ int main(int argc, char** argv) {
     if (given("--score-column")) p.score_column = score_column;
     if (given("--weight-column")) p.weight_column = weight_column;
     if (given("--threshold")) p.thresholds = thresholds;
-    for (const auto& g : gates) p.gates.push_back(parse_gate(g));
+    for (const auto& g : gates) p.gates.push_back(fm::parse_gate(g));
     if (given("--bootstrap")) p.bootstrap.samples = bootstrap;
     if (given("--format")) p.outputs.format = format;
     if (given("--output")) p.outputs.output = output;

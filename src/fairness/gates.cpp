@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "fm/error.h"
+
 namespace fm {
 namespace {
 
@@ -204,6 +206,27 @@ MetricDirection gate_direction(const Gate& gate, const MetricValue& m) {
 }
 
 }  // namespace
+
+Gate parse_gate(const std::string& text) {
+  for (const char* op : {"<=", ">="}) {
+    const std::size_t at = text.find(op);
+    if (at == std::string::npos || at == 0) continue;
+    Gate gate;
+    gate.metric = text.substr(0, at);
+    const std::string number = text.substr(at + 2);
+    std::size_t used = 0;
+    double bound = 0;
+    try {
+      bound = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != number.size()) break;
+    (op[0] == '<' ? gate.max : gate.min) = bound;
+    return gate;
+  }
+  throw ConfigError("--gate " + text + ": expected METRIC<=NUMBER or METRIC>=NUMBER");
+}
 
 const char* gate_status_name(GateStatus status) {
   switch (status) {

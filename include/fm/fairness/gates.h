@@ -72,6 +72,11 @@ struct GateOutcome {
   std::string message;
 };
 
+/// A gate from its command-line form "METRIC<=NUMBER" or "METRIC>=NUMBER" (fm-audit --gate), on
+/// the value. Throws fm::ConfigError "--gate TEXT: expected METRIC<=NUMBER or METRIC>=NUMBER".
+/// The metric name is checked with the rest of the policy (validate()).
+Gate parse_gate(const std::string& text);
+
 /// Evaluates `policy.gates` over `result`. A gate that matches no value fails ("matched no
 /// value"); an undefined value, or a missing interval bound for `on` lower/upper_bound, counts as
 /// `policy.undefined` says. A per_group gate gives one outcome per (column, group), in first-seen
