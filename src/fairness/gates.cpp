@@ -16,10 +16,6 @@ namespace {
 constexpr double kCompareTolerance = 1e-12;
 constexpr double kThresholdTolerance = 1e-9;
 
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
 GateStatus worst(GateStatus a, GateStatus b) {
   return static_cast<int>(a) > static_cast<int>(b) ? a : b;
 }
@@ -199,6 +195,14 @@ double worsening(MetricDirection direction, double current, double base) {
   return std::fabs(current - base);
 }
 
+// policy.baseline.direction: a direction name, or "auto" for `automatic`.
+MetricDirection baseline_direction(const std::string& configured, MetricDirection automatic) {
+  for (MetricDirection d : {MetricDirection::kHigherIsWorse, MetricDirection::kLowerIsWorse}) {
+    if (configured == metric_direction_name(d)) return d;
+  }
+  return automatic;
+}
+
 MetricDirection gate_direction(const Gate& gate, const MetricValue& m) {
   if (gate.max && !gate.min) return MetricDirection::kHigherIsWorse;
   if (gate.min && !gate.max) return MetricDirection::kLowerIsWorse;
@@ -240,83 +244,10 @@ const char* gate_status_name(GateStatus status) {
   return "fail";
 }
 
-const char* metric_direction_name(MetricDirection direction) {
-  switch (direction) {
-    case MetricDirection::kHigherIsWorse:
-      return "higher_is_worse";
-    case MetricDirection::kLowerIsWorse:
-      return "lower_is_worse";
-    case MetricDirection::kAwayFromOne:
-      return "away_from_one";
-    case MetricDirection::kAwayFromZero:
-      return "away_from_zero";
-    case MetricDirection::kAnyChange:
-      break;
-  }
-  return "any_change";
-}
-
-const std::vector<std::string>& known_metric_names() {
-  static const std::vector<std::string> names = [] {
-    // The names compute_audit emits (fairness/metrics.h) and the run audit's counterfactual ones.
-    std::vector<std::string> n = {"count", "positives", "negatives", "prevalence", "selection_rate",
-                                  "tpr",   "fpr",       "tnr",       "fnr",        "ppv",
-                                  "npv",   "fdr",       "for",       "accuracy",   "f1",
-                                  "ppr"};
-    const std::vector<std::string> named = {"demographic_parity", "equalized_odds",
-                                            "equal_opportunity"};
-    for (const auto& base : named) {
-      for (const char* kind : {"_difference", "_ratio"}) {
-        n.push_back(base + kind);
-        n.push_back(base + kind + "_to_overall");
-      }
-    }
-    for (const char* rate : {"selection_rate", "tpr", "fpr", "tnr", "fnr", "ppv", "npv", "fdr",
-                             "for", "accuracy", "f1"}) {
-      n.push_back(std::string(rate) + "_difference");
-      n.push_back(std::string(rate) + "_ratio");
-    }
-    for (const char* name : {"statistical_parity_difference", "disparate_impact",
-                             "average_odds_difference", "equal_opportunity_difference_aif360"}) {
-      n.push_back(name);
-    }
-    for (const char* rate :
-         {"ppr", "pprev", "precision", "fdr", "for", "fpr", "fnr", "tpr", "tnr", "npv"}) {
-      n.push_back(std::string("disparity_") + rate);
-    }
-    for (const char* name :
-         {"overall_auc", "subgroup_auc", "bpsn_auc", "bnsp_auc", "subgroup_auc_power_mean",
-          "bpsn_auc_power_mean", "bnsp_auc_power_mean", "final_bias_score", "ctf_mean_abs_delta",
-          "ctf_flip_rate"}) {
-      n.push_back(name);
-    }
-    return n;
-  }();
-  return names;
-}
-
 MetricDirection metric_direction(const MetricValue& m) {
-  const std::string& name = m.name;
-  if (name == "disparate_impact") {
-    // The column value is min(DI, 1/DI) (four-fifths rule); a group's DI is a signed ratio.
-    return m.group.empty() ? MetricDirection::kLowerIsWorse : MetricDirection::kAwayFromOne;
-  }
-  if (m.convention == "aif360" && name.find("_difference") != std::string::npos) {
-    return MetricDirection::kAwayFromZero;
-  }
-  if (starts_with(name, "disparity_")) return MetricDirection::kAwayFromOne;
-  if (name.find("_difference") != std::string::npos || starts_with(name, "ctf_")) {
-    return MetricDirection::kHigherIsWorse;
-  }
-  static const std::set<std::string> higher = {"fpr", "fnr", "fdr", "for"};
-  if (higher.count(name)) return MetricDirection::kHigherIsWorse;
-  static const std::set<std::string> lower = {
-      "tpr", "tnr", "ppv", "npv", "accuracy", "f1", "final_bias_score"};
-  if (lower.count(name) || name.find("_ratio") != std::string::npos ||
-      name.find("auc") != std::string::npos) {
-    return MetricDirection::kLowerIsWorse;
-  }
-  return MetricDirection::kAnyChange;
+  const MetricInfo* info = find_metric(m.name);
+  if (info == nullptr) return MetricDirection::kAnyChange;
+  return m.group.empty() ? info->column_direction : info->direction;
 }
 
 std::string format_metric_number(double value) {
@@ -397,10 +328,7 @@ BaselineComparison compare_with_baseline(const AuditResult& current,
   for (const auto& [metric, auto_direction] : selected) {
     BaselineEntry entry;
     entry.current = *metric;
-    entry.direction =
-        policy.baseline.direction == "higher_is_worse"  ? MetricDirection::kHigherIsWorse
-        : policy.baseline.direction == "lower_is_worse" ? MetricDirection::kLowerIsWorse
-                                                        : auto_direction;
+    entry.direction = baseline_direction(policy.baseline.direction, auto_direction);
     const std::string key = metric_key(*metric);
     const auto it = base_by_key.find(match_key(*metric));
     if (it == base_by_key.end()) {

@@ -49,12 +49,7 @@ int64_t binomial_inversion(Rng& rng, int64_t n, double p) {
 
 }  // namespace
 
-const char* group_rate_name(GroupRate rate) {
-  static const char* const kNames[kNumGroupRates] = {
-      "count", "positives", "negatives", "prevalence", "selection_rate", "tpr", "fpr", "tnr", "fnr",
-      "ppv",   "npv",       "fdr",       "for",        "accuracy",       "f1",  "ppr"};
-  return kNames[static_cast<int>(rate)];
-}
+const char* group_rate_name(GroupRate rate) { return metric_info(rate).name; }
 
 RateValue group_rate(GroupRate rate, const ConfusionCounts& c, double all_predicted_positives) {
   const double n = c.count();
@@ -92,6 +87,8 @@ RateValue group_rate(GroupRate rate, const ConfusionCounts& c, double all_predic
     case GroupRate::kPpr:
       if (!(n > 0)) return {kNaN, Undefined::kNoRows};
       return ratio(c.tp + c.fp, all_predicted_positives, Undefined::kNoPredictedPositivesAll);
+    default:  // a metric of the catalogue that is not a per-group rate
+      break;
   }
   return {kNaN, Undefined::kNoRows};
 }

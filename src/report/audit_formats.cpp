@@ -1,19 +1,28 @@
 // Human-facing audit reports (text, Markdown), JUnit XML and CSV.
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "fm/data/csv.h"
+#include "fm/fairness/catalogue.h"
 #include "fm/report/audit_report.h"
 
 namespace fm {
 namespace {
 
+std::vector<std::string> names_of(std::initializer_list<MetricId> metrics) {
+  std::vector<std::string> names;
+  for (MetricId id : metrics) names.emplace_back(metric_info(id).name);
+  return names;
+}
+
 // Per-group columns of the groups table, when the audit computed them.
-const std::vector<std::string> kGroupTableMetrics = {"selection_rate", "tpr",      "fpr",     "fnr",
-                                                     "subgroup_auc",   "bpsn_auc", "bnsp_auc"};
+const std::vector<std::string> kGroupTableMetrics =
+    names_of({MetricId::kSelectionRate, MetricId::kTpr, MetricId::kFpr, MetricId::kFnr,
+              MetricId::kSubgroupAuc, MetricId::kBpsnAuc, MetricId::kBnspAuc});
 
 std::string upper(const char* s) {
   std::string out(s);
@@ -140,17 +149,11 @@ std::string interval(const MetricValue& m) {
 }
 
 // The aggregates a reader looks at first; the JSON and CSV reports hold every value.
-const std::vector<std::string> kKeyAggregates = {"accuracy",
-                                                 "selection_rate",
-                                                 "tpr",
-                                                 "fpr",
-                                                 "overall_auc",
-                                                 "demographic_parity_difference",
-                                                 "demographic_parity_ratio",
-                                                 "equalized_odds_difference",
-                                                 "equal_opportunity_difference",
-                                                 "disparate_impact",
-                                                 "final_bias_score"};
+const std::vector<std::string> kKeyAggregates = names_of(
+    {MetricId::kAccuracy, MetricId::kSelectionRate, MetricId::kTpr, MetricId::kFpr,
+     MetricId::kOverallAuc, MetricId::kDemographicParityDifference,
+     MetricId::kDemographicParityRatio, MetricId::kEqualizedOddsDifference,
+     MetricId::kEqualOpportunityDifference, MetricId::kDisparateImpact, MetricId::kFinalBiasScore});
 
 std::vector<std::vector<std::string>> aggregate_rows(const AuditReport& report) {
   std::vector<std::string> shown = kKeyAggregates;

@@ -1,12 +1,15 @@
 #pragma once
 /// \file
-/// Fairness audit over predictions: the input table, the options, and the result as a flat list of
-/// named metric values that gates, baselines and report writers all read. Plain C++, no torch.
+/// Fairness audit over predictions: the input table, the options (fairness/options.h), and the
+/// result as a flat list of named metric values that gates, baselines and report writers all read.
+/// Every metric name is a row of the catalogue (fairness/catalogue.h). Plain C++, no torch.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "fm/fairness/options.h"
 
 namespace fm {
 
@@ -32,44 +35,10 @@ struct AuditData {
   std::size_t rows() const { return y_true.size(); }
 };
 
-/// What to compute (the metric part of an audit policy).
-struct AuditOptions {
-  /// Class treated as positive; empty = every class one-vs-rest (binary data: the second of the
-  /// sorted classes, i.e. "toxic" over "non_toxic", "1" over "0").
-  std::string positive_label;
-  /// Decision thresholds on the positive score: predicted positive iff score >= t. Empty = use
-  /// y_pred (or 0.5 on the score when there is no y_pred).
-  std::vector<double> thresholds;
-  /// Reference group per column (Aequitas disparities, AIF360 privileged group). Columns not listed
-  /// use `reference_rule`.
-  std::vector<std::pair<std::string, std::string>> reference_groups;
-  /// "majority" (largest group), "min_metric" (group with the lowest value of each metric), or
-  /// "given" (only reference_groups).
-  std::string reference_rule = "majority";
-  /// Intersections to add, each a list of column names (e.g. {"gender", "race"}).
-  std::vector<std::vector<std::string>> intersections;
-  /// Groups smaller than this are flagged (and their metrics carry the flag).
-  int64_t min_group_size = 30;
-  /// Groups with fewer positives / negatives than this are flagged.
-  int64_t min_group_positives = 5;
-  int64_t min_group_negatives = 5;
-  /// Aequitas' tau: a disparity d is fair iff tau <= d <= 1/tau.
-  double tau = 0.8;
-  /// Power-mean exponent of the Borkan et al. 2019 bias score.
-  double power = -5.0;
-  /// Bootstrap: 0 resamples = no confidence intervals.
-  int64_t bootstrap_samples = 1000;
-  double confidence = 0.95;
-  uint64_t seed = 13;
-  /// Threads of the bootstrap; 0 = std::thread::hardware_concurrency(). The intervals do not
-  /// depend on it (resample r always uses random stream r of `seed`).
-  int64_t threads = 0;
-};
-
 /// One number of the audit. Identifying fields are empty when they do not apply.
 struct MetricValue {
   /// Metric name, e.g. "tpr", "selection_rate", "equalized_odds_difference", "disparate_impact",
-  /// "bpsn_auc", "disparity_fpr", "final_bias_score" (full list in fairness/metrics.h).
+  /// "bpsn_auc", "disparity_fpr", "final_bias_score" (every name: fairness/catalogue.h).
   std::string name;
   /// Group column (or intersection "gender&race"); empty for whole-data metrics.
   std::string column;
@@ -81,7 +50,8 @@ struct MetricValue {
   std::string label;
   /// Decision threshold used, when the metric depends on one.
   std::optional<double> threshold;
-  /// Which tool's definition: "fairlearn", "aif360", "aequitas", "sklearn", "borkan2019", "fmkit".
+  /// Which tool's definition: the catalogue row's convention ("fmkit", "fairlearn", "aif360",
+  /// "aequitas", "borkan2019", "garg2019").
   std::string convention;
   /// The value; nullopt = undefined, with `reason` ("no positives in group \"x\"").
   std::optional<double> value;
@@ -115,7 +85,8 @@ struct AuditResult {
   std::vector<std::string> notes;  ///< conventions used, disclosures (empty intersection cells, ...)
 };
 
-/// Computes every metric for `data` under `options` (see fairness/metrics.h for definitions).
+/// Computes every metric for `data` under `options` (names: fairness/catalogue.h; definitions:
+/// fairness/metrics.h).
 /// Throws fm::ConfigError for options that do not fit the data (unknown positive label, ...).
 AuditResult compute_audit(const AuditData& data, const AuditOptions& options);
 

@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "fm/fairness/audit.h"
 #include "fm/config/audit_policy.h"
+#include "fm/fairness/audit.h"
+#include "fm/fairness/catalogue.h"
 
 namespace fm {
 
@@ -18,28 +19,11 @@ enum class GateStatus { kPass, kWarn, kFail };
 /// "pass", "warn" or "fail".
 const char* gate_status_name(GateStatus status);
 
-/// Which way a metric gets worse (for baseline comparisons).
-enum class MetricDirection {
-  kHigherIsWorse,  ///< non-negative differences, error rates, counterfactual deltas
-  kLowerIsWorse,   ///< min/max ratios, AUCs, rates of correct decisions
-  kAwayFromOne,    ///< signed ratios whose ideal is 1 (Aequitas disparities, AIF360 DI)
-  kAwayFromZero,   ///< signed differences whose ideal is 0 (AIF360)
-  kAnyChange       ///< anything else (selection rate, counts): a change either way
-};
-
-/// "higher_is_worse", "lower_is_worse", "away_from_one", "away_from_zero" or "any_change".
-const char* metric_direction_name(MetricDirection direction);
-
-/// Metric names gates may use: those compute_audit() produces (fairness/metrics.h) and the
-/// counterfactual ones from a run audit.
-const std::vector<std::string>& known_metric_names();
-
-/// Direction of a metric value when no gate or policy says (names: fairness/metrics.h): AIF360's
-/// signed differences are away-from-zero; a group's disparate_impact and Aequitas' "disparity_*"
-/// are away-from-one (a column's disparate_impact, min(DI, 1/DI), is lower-is-worse); other
-/// "*_difference*" values, fpr, fnr, fdr, for and "ctf_*" are higher-is-worse; "*_ratio*", AUCs,
-/// power means, tpr, tnr, ppv, npv, accuracy, f1 and final_bias_score lower-is-worse; the rest
-/// (count, prevalence, selection_rate, ppr) any-change.
+/// Direction of a metric value when no gate or policy says: its catalogue row's (fairness/
+/// catalogue.h) `direction`, or `column_direction` for a value without a group (a column's
+/// disparate_impact, min(DI, 1/DI), is lower-is-worse where a group's is away-from-one); any-change
+/// for a name the catalogue does not know. MetricDirection, metric_direction_name() and
+/// known_metric_names() are declared in fairness/catalogue.h.
 MetricDirection metric_direction(const MetricValue& metric);
 
 /// Short identifier of a value: `name[column=group, ref=R, label=L, t=0.5]` (parts that are empty

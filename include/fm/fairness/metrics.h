@@ -8,63 +8,32 @@
 /// score_pos >= threshold when thresholds are used; score = score of `pos`. tp, fp, fn, tn are
 /// sums of sample weights (1 per row without weights).
 ///
-/// Every metric name compute_audit (fairness/audit.h) emits, with its formula and the tool whose
-/// definition it follows ("convention"). A value whose denominator is empty is undefined (JSON
-/// null) with a reason naming the group, never 0.
+/// Every metric name compute_audit (fairness/audit.h) emits is a row of the metric catalogue
+/// (fairness/catalogue.h, `fm-audit --list-metrics`): its formula, the tool whose definition it
+/// follows ("convention"), its direction, when it is defined, where its values sit and how a
+/// multi-class audit combines it. What the rows share:
 ///
-/// Per group — each group column, each intersection "a&b" (group "x&y"), and the whole data
-/// (column "" and group ""); convention "fmkit" unless said otherwise:
-///   count           tp + fp + fn + tn (weighted)                          [no threshold]
-///   positives       tp + fn                                               [no threshold]
-///   negatives       fp + tn                                               [no threshold]
-///   prevalence      (tp + fn) / count                                     [no threshold]
-///   selection_rate  (tp + fp) / count         (Fairlearn selection_rate; Aequitas "pprev")
-///   tpr             tp / (tp + fn)            (recall; undefined: no positives)
-///   fpr             fp / (fp + tn)            (undefined: no negatives)
-///   tnr             tn / (fp + tn)
-///   fnr             fn / (tp + fn)
-///   ppv             tp / (tp + fp)            (precision; undefined: no predicted positives)
-///   npv             tn / (tn + fn)            (undefined: no predicted negatives)
-///   fdr             fp / (tp + fp)
-///   for             fn / (tn + fn)            (false omission rate)
-///   accuracy        (tp + tn) / count
-///   f1              2 tp / (2 tp + fp + fn)   (= sklearn's f1 with zero_division=0 whenever
-///                                              precision or recall alone is undefined; undefined
-///                                              only when there are no positives and no
-///                                              predicted positives)
-///   ppr             (tp + fp) / (predicted positives of the whole data)   convention "aequitas"
+/// A value whose denominator is empty is undefined (JSON null) with a reason naming the group,
+/// never 0.
 ///
-/// Per column aggregates (group ""), convention "fairlearn" (fairlearn.metrics, method
-/// "between_groups": over the groups with rows and a defined rate; empty groups are skipped, and a
-/// flag "excludes_undefined_groups" says when a group with rows had an undefined rate):
-///   demographic_parity_difference   max_g SR_g − min_g SR_g        (SR = selection_rate)
-///   demographic_parity_ratio        min_g SR_g / max_g SR_g        (undefined when max is 0)
-///   equalized_odds_difference       max(tpr_difference, fpr_difference)
-///   equalized_odds_ratio            min(tpr_ratio, fpr_ratio)
-///   equal_opportunity_difference    tpr_difference
-///   equal_opportunity_ratio         tpr_ratio
-///   <rate>_difference, <rate>_ratio for rate in selection_rate, tpr, fpr, tnr, fnr, ppv, npv, fdr,
-///                                   for, accuracy, f1: max − min and min / max over groups
-///   <name>_to_overall               for each of the six named aggregates above, Fairlearn's
-///                                   method "to_overall": difference = max_g |r_g − r_overall|,
-///                                   ratio = min_g min(r_g / r_all, r_all / r_g) (a group with
-///                                   r_g = r_all = 0 has ratio 1)
+/// Per-group values are computed for each group column, each intersection "a&b" (group "x&y"), and
+/// the whole data (column "" and group ""). Counts and prevalence do not depend on the decision
+/// rule: they are emitted once per class, without a threshold.
+///
+/// Fairlearn (convention "fairlearn"; fairlearn.metrics): column-level values (group "") with
+/// method "between_groups" take max − min and min / max over the groups with rows and a defined
+/// rate; empty groups are skipped, and a flag "excludes_undefined_groups" says when a group with
+/// rows had an undefined rate. The "_to_overall" variants are method "to_overall": difference =
+/// max_g |r_g − r_all|, ratio = min_g min(r_g / r_all, r_all / r_g) against the whole data.
 ///
 /// AIF360 (convention "aif360"; ClassificationMetric with privileged = the column's reference
-/// group, unprivileged = `group`; field `reference` names the privileged group):
-///   statistical_parity_difference          SR_g − SR_ref
-///   disparate_impact                       SR_g / SR_ref        (undefined when SR_ref = 0)
-///   average_odds_difference                ½ [(FPR_g − FPR_ref) + (TPR_g − TPR_ref)]
-///   equal_opportunity_difference_aif360    TPR_g − TPR_ref
-/// emitted per non-reference group, and per column (group "") as the worst case over groups:
-/// the signed value with the largest |SPD|, |AOD|, |EOD|; for disparate_impact the column value
-/// is min_g min(DI_g, 1/DI_g) (the four-fifths rule reads it directly: ≥ 0.8 is fair).
+/// group, unprivileged = `group`; field `reference` names the privileged group): emitted per
+/// non-reference group, and per column (group "") as the worst case over groups: the signed value
+/// with the largest |SPD|, |AOD|, |EOD|; for disparate_impact the column value is
+/// min_g min(DI_g, 1/DI_g) (the four-fifths rule reads it directly: ≥ 0.8 is fair).
 ///
-/// Aequitas (convention "aequitas"; Group.get_crosstabs + Bias.get_disparity_*), per group
-/// including the reference group itself (value 1):
-///   disparity_<r> = r_g / r_ref  for r in ppr, pprev (= selection_rate), precision (= ppv), fdr,
-///   for, fpr, fnr, tpr, tnr, npv; `fair` = tau <= d <= 1/tau. Undefined when r_ref = 0 or r_g is
-///   undefined.
+/// Aequitas (convention "aequitas"; Group.get_crosstabs + Bias.get_disparity_*): disparities per
+/// group, the reference group itself included (value 1), with `fair` = tau <= d <= 1/tau.
 ///
 /// Reference group per column: AuditOptions::reference_groups when given; otherwise by
 /// `reference_rule`: "majority" = the group with the largest (weighted) count; "min_metric" =
@@ -74,16 +43,10 @@
 ///
 /// Threshold-free bias AUCs (convention "borkan2019"; Borkan et al. 2019, "Nuanced Metrics for
 /// Measuring Unintended Bias with Real Data for Text Classification", the Jigsaw Unintended Bias
-/// benchmark), when the positive label has a score:
-///   overall_auc                 AUC over all rows (column "")
-///   subgroup_auc                AUC over the group's rows
-///   bpsn_auc                    AUC over the group's negatives + the other rows' positives
-///   bnsp_auc                    AUC over the group's positives + the other rows' negatives
-///   subgroup_auc_power_mean,    M_p = (mean_g m_g^p)^(1/p), p = AuditOptions::power (−5), over
-///   bpsn_auc_power_mean,          the groups of the column with a defined AUC (column ""
-///   bnsp_auc_power_mean           pools the groups of every plain group column, not intersections)
-///   final_bias_score            0.25 overall_auc + 0.75 mean(the three power means); per column,
-///                               and over every plain group column (column "") as in the benchmark
+/// benchmark), when the positive label has a score. Power means M_p = (mean_g m_g^p)^(1/p),
+/// p = AuditOptions::power (−5), over the groups of the column with a defined AUC; the overall
+/// final_bias_score (column "") pools the groups of every plain group column, not intersections,
+/// as the benchmark does.
 /// AUC = weighted Mann–Whitney statistic: Σ_{i pos, j neg} w_i w_j [s_i > s_j] + ½ [s_i = s_j],
 /// divided by W_pos W_neg (= sklearn.metrics.roc_auc_score with sample_weight); undefined when a
 /// class is missing. Their intervals are normal intervals A ± z·se: se of one AUC from DeLong's
@@ -92,10 +55,11 @@
 /// delta method (the influence of each row summed over every AUC it enters, which keeps the
 /// covariance of the AUCs that share background rows). Clipped to [0, 1].
 ///
-/// Multi-class (no positive label, more than two classes): everything above once per class
+/// Multi-class (no positive label, more than two classes): everything once per class
 /// (one-vs-rest, field `label`), plus for every column-level aggregate a worst case over classes
-/// with label "*": max for differences, max |·| (signed) for AIF360 differences, min for ratios,
-/// disparate impact, AUCs, power means and final_bias_score.
+/// with label "*", by the rule of its catalogue row (MetricInfo::classes): max for differences,
+/// max |·| (signed) for AIF360 differences, min for ratios, disparate impact, power means and
+/// final_bias_score.
 ///
 /// Flags on a group (GroupSummary and every per-group metric of it): "small_group" (fewer rows
 /// than min_group_size), "few_positives", "few_negatives" (fewer rows of the class than
@@ -107,6 +71,8 @@
 #include <string>
 #include <vector>
 
+#include "fm/fairness/catalogue.h"
+
 namespace fm {
 
 /// Weighted confusion counts of one group for one positive label and one decision rule.
@@ -116,29 +82,14 @@ struct ConfusionCounts {
   double count() const { return tp + fp + fn + tn; }
 };
 
-/// The per-group quantities, in the order compute_audit emits them.
-enum class GroupRate : int {
-  kCount,
-  kPositives,
-  kNegatives,
-  kPrevalence,
-  kSelectionRate,
-  kTpr,
-  kFpr,
-  kTnr,
-  kFnr,
-  kPpv,
-  kNpv,
-  kFdr,
-  kFor,
-  kAccuracy,
-  kF1,
-  kPpr
-};
-/// Number of GroupRate values.
-constexpr int kNumGroupRates = 16;
+/// A per-group quantity: one of the first kNumGroupRates metrics of the catalogue,
+/// MetricId::kCount ... MetricId::kPpr, in the order compute_audit emits them
+/// (GroupRate::kTpr is MetricId::kTpr).
+using GroupRate = MetricId;
+/// Number of per-group rates.
+constexpr int kNumGroupRates = static_cast<int>(MetricId::kPpr) + 1;
 
-/// Metric name of a rate ("count", "selection_rate", "tpr", ..., "ppr").
+/// Metric name of a rate ("count", "selection_rate", "tpr", ..., "ppr"), from the catalogue.
 const char* group_rate_name(GroupRate rate);
 
 /// Why a value is undefined.
@@ -167,7 +118,7 @@ struct RateValue {
   bool defined() const { return why == Undefined::kNone; }
 };
 
-/// One per-group rate from the counts (formulas in the file comment). `all_predicted_positives`
+/// One per-group rate from the counts (formulas: its catalogue row). `all_predicted_positives`
 /// is the weighted number of predicted positives in the whole data (for ppr only).
 RateValue group_rate(GroupRate rate, const ConfusionCounts& c, double all_predicted_positives);
 

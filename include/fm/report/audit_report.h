@@ -61,6 +61,13 @@ std::string format_audit_csv(const AuditReport& report);
 /// dropped (XML 1.0 cannot carry them) and invalid UTF-8 bytes replaced by U+FFFD.
 std::string xml_escape(const std::string& text);
 
+/// Every metric of the catalogue (fairness/catalogue.h) as documentation: "text" (fm-audit
+/// --list-metrics: per metric a line name, convention, direction, then its formula and a line
+/// "defined when ...; values; classes") or "markdown" (the README's table: metric | convention |
+/// formula | direction | defined when | values | multi-class), each followed by the conventions.
+/// Throws fm::ConfigError for another format.
+std::string format_metric_catalogue(const std::string& format);
+
 /// Writes the main report (policy.outputs.format) to outputs.output or `out`, and the JUnit, CSV
 /// and Markdown files when set, each with write_file_atomic after creating its parent directory.
 void write_audit_outputs(const AuditReport& report, std::ostream& out);

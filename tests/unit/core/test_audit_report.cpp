@@ -10,6 +10,7 @@
 
 #include "fm/data/csv.h"
 #include "fm/error.h"
+#include "fm/fairness/catalogue.h"
 #include "fm/io/files.h"
 #include "fm/report/audit_report.h"
 
@@ -264,6 +265,65 @@ TEST(AuditReport, TextAndMarkdown) {
       std::string::npos)
       << md;
   EXPECT_NE(md.find("| gender | a | 8 | 4 | 4 | 0.75 |  | small_group |"), std::string::npos) << md;
+}
+
+// Splits a Markdown table row at its unescaped pipes.
+std::vector<std::string> markdown_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  for (std::size_t i = 1; i < line.size(); ++i) {
+    if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '|') {
+      cell += '|';
+      ++i;
+    } else if (line[i] == '|') {
+      cells.push_back(cell);
+      cell.clear();
+    } else {
+      cell += line[i];
+    }
+  }
+  return cells;
+}
+
+TEST(AuditReport, MetricCatalogueMarkdownTable) {
+  const std::string md = fm::format_metric_catalogue("markdown");
+  std::istringstream in(md);
+  std::string line;
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(in, line) && !line.empty()) rows.push_back(markdown_cells(line));
+  ASSERT_EQ(rows.size(), 2 + fm::metric_catalogue().size());
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{" metric ", " convention ", " formula ", " direction ",
+                                      " defined when ", " values ", " multi-class "}));
+  for (std::size_t i = 0; i < fm::metric_catalogue().size(); ++i) {
+    const fm::MetricInfo& m = fm::metric_catalogue()[i];
+    ASSERT_EQ(rows[i + 2].size(), 7u) << md;
+    EXPECT_EQ(rows[i + 2][0], " `" + std::string(m.name) + "` ");
+    EXPECT_EQ(rows[i + 2][1], " " + std::string(m.convention) + " ");
+    EXPECT_EQ(rows[i + 2][2], " " + std::string(m.formula) + " ");
+  }
+  // A formula with pipes stays in its cell; the worst case over classes is spelt as code.
+  EXPECT_NE(md.find("| max_g \\|SR_g - SR_all\\| (method to_overall"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `disparate_impact` | aif360 |"), std::string::npos);
+  EXPECT_NE(md.find("| away_from_one (column value: lower_is_worse) |"), std::string::npos);
+  EXPECT_NE(md.find("| per class; `*`: largest \\|value\\|, signed |"), std::string::npos);
+  EXPECT_NE(md.find("per group, per column, overall; threshold-free; run audits only"),
+            std::string::npos);
+  EXPECT_NE(md.find("\n- `borkan2019`: Borkan et al. 2019"), std::string::npos);
+}
+
+TEST(AuditReport, MetricCatalogueText) {
+  const std::string text = fm::format_metric_catalogue("text");
+  for (const fm::MetricInfo& m : fm::metric_catalogue()) {
+    EXPECT_NE(text.find("\n" + std::string(m.name) + " "), std::string::npos) << m.name;
+  }
+  EXPECT_NE(text.find("\ntpr" + std::string(39, ' ') + "fmkit" + std::string(7, ' ') +
+                      "lower_is_worse\n"
+                      "    tp / (tp + fn) (recall)\n"
+                      "    defined: the group has positives; per group, overall; per class\n"),
+            std::string::npos)
+      << text;
+  EXPECT_THROW(fm::format_metric_catalogue("html"), fm::ConfigError);
 }
 
 TEST(AuditReport, CsvOneRowPerValue) {
