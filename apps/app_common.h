@@ -5,13 +5,19 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
 #include "fm/cli.h"
 #include "fm/error.h"
 #include "fm/log.h"
-#include "fm/model/runtime.h"
 
 namespace fm::app {
 
@@ -24,10 +30,24 @@ inline void add_common_flags(CLI::App& app, std::function<std::string()> version
   app.footer(kExitCodesHelp);
 }
 
-/// The same with the LibTorch front-ends' version text (fm::version_text: LibTorch, BLAS, threads).
-/// Torch-free programs pass their own text instead, so that nothing here links LibTorch.
-inline void add_common_flags(CLI::App& app, const std::string& program, std::string& log_level) {
-  add_common_flags(app, [program] { return version_text(program); }, log_level);
+
+/// The flags of every command that reads a JSON config: --config, --set (repeatable) and
+/// --print-config.
+struct ConfigFlags {
+  std::string path;
+  std::vector<std::string> overrides;
+  bool print = false;
+};
+
+/// Adds --config FILE, --set key.path=value (repeatable) and --print-config to `app`.
+inline void add_config_flags(CLI::App& app, ConfigFlags& flags, const std::string& config_help) {
+  app.add_option("-c,--config", flags.path, config_help);
+  app.add_option("-s,--set", flags.overrides,
+                 "Override one config value: key.path=value (repeatable; JSON values)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--print-config", flags.print,
+               "Print the resolved, validated config as JSON and exit");
 }
 
 /// Parses argv; returns an exit code when the program should stop now (help, version, bad flags).
@@ -49,6 +69,24 @@ inline std::optional<int> parse(CLI::App& app, const std::string& program, int a
     return static_cast<int>(ExitCode::kUsage);
   }
   return std::nullopt;
+}
+
+/// Replaces this process with the program `name` installed next to it (found through
+/// /proc/self/exe, so PATH and symlinks do not matter), with `args`. Returns only by throwing
+/// fm::Error "PATH: cannot execute (reason): `why`" when that program cannot be started.
+[[noreturn]] inline void exec_sibling(const std::string& name, const std::vector<std::string>& args,
+                                      const std::string& why) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error("/proc/self/exe: " + ec.message() + " (needed to find " + name + ")");
+  const auto sibling = (self.parent_path() / name).string();
+  std::vector<const char*> argv = {name.c_str()};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  std::cerr.flush();
+  ::execv(sibling.c_str(), const_cast<char* const*>(argv.data()));
+  throw Error(sibling + ": cannot execute (" + std::strerror(errno) + "): " + why);
 }
 
 /// Sets up logging for `program` at `level`.

@@ -5,6 +5,7 @@
 
 #include "app_common.h"
 #include "fm/jobs/eval.h"
+#include "fm/model/runtime.h"
 
 int main(int argc, char** argv) {
   const std::string program = "fm-eval";
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", job.output, "Write the report here instead of stdout");
   app.add_option("--threads", job.threads, "LibTorch threads (0 = all cores)")->capture_default_str();
   app.add_option("--batch-size", job.batch_size, "Inference batch size")->capture_default_str();
-  fm::app::add_common_flags(app, program, log_level);
+  fm::app::add_common_flags(app, [&] { return fm::version_text(program); }, log_level);
   if (auto rc = fm::app::parse(app, program, argc, argv)) return *rc;
 
   return fm::guarded_main(program, [&] {

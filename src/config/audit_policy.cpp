@@ -12,7 +12,7 @@
 #include "fm/config/json_reader.h"
 #include "fm/validation.h"
 #include "fm/error.h"
-#include "fm/fairness/gates.h"
+#include "fm/fairness/catalogue.h"
 
 namespace fm {
 namespace {
@@ -21,7 +21,9 @@ using nlohmann::json;
 
 const std::vector<std::string> kGateOn = {"value", "lower_bound", "upper_bound"};
 const std::vector<std::string> kUndefined = {"pass", "fail", "warn"};
-const std::vector<std::string> kDirections = {"auto", "higher_is_worse", "lower_is_worse"};
+const std::vector<std::string> kDirections = {
+    "auto", metric_direction_name(MetricDirection::kHigherIsWorse),
+    metric_direction_name(MetricDirection::kLowerIsWorse)};
 const std::vector<std::string> kBaselineMetrics = {"gated", "aggregates"};
 const std::vector<std::string> kFormats = {"text", "json", "markdown"};
 const std::vector<std::string> kReferenceRules = {"majority", "min_metric", "given"};
@@ -105,16 +107,6 @@ void read_thresholds(JsonObjectReader& r, AuditPolicy& p) {
                         describe_json(item));
     }
     p.thresholds.push_back(item.get<double>());
-  }
-}
-
-void apply_override(AuditPolicy& policy, const std::string& assignment) {
-  try {
-    json patched = to_json(policy);
-    set_json_path(patched, assignment);
-    policy = audit_policy_from_json(patched, policy);
-  } catch (const ConfigError& e) {
-    throw ConfigError("--set " + assignment + ": " + e.what());
   }
 }
 
@@ -227,12 +219,11 @@ void validate_numbers(const AuditPolicy& p) {
 void validate_gate(const AuditPolicy& p, std::size_t i) {
   const Gate& g = p.gates[i];
   const std::string path = "gates[" + std::to_string(i) + "]";
-  const auto& known = known_metric_names();
-  if (!contains(known, g.metric)) {
-    const std::string best = did_you_mean(g.metric, known);
+  if (find_metric(g.metric) == nullptr) {
+    const std::string best = did_you_mean(g.metric, known_metric_names());
     throw ConfigError(
         path + ".metric: unknown metric " + show(g.metric) +
-        (best.empty() ? " (see fairness/metrics.h)" : " (did you mean " + show(best) + "?)"));
+        (best.empty() ? " (see fm-audit --list-metrics)" : " (did you mean " + show(best) + "?)"));
   }
   if (!g.min && !g.max) throw ConfigError(path + ": needs \"min\" or \"max\" (or both)");
   if (g.min && !std::isfinite(*g.min)) invalid(path + ".min", "finite", show(*g.min));
@@ -282,21 +273,23 @@ void validate_outputs(const AuditOutputs& o) {
 
 }  // namespace
 
+json to_json(const Gate& g) {
+  return {{"metric", g.metric},
+          {"min", optional_to_json(g.min)},
+          {"max", optional_to_json(g.max)},
+          {"on", g.on},
+          {"per_group", g.per_group},
+          {"column", optional_to_json(g.column)},
+          {"group", optional_to_json(g.group)},
+          {"label", optional_to_json(g.label)},
+          {"threshold", optional_to_json(g.threshold)}};
+}
+
 json to_json(const AuditPolicy& p) {
   json references = json::object();
   for (const auto& [column, group] : p.reference_groups) references[column] = group;
   json gates = json::array();
-  for (const Gate& g : p.gates) {
-    gates.push_back({{"metric", g.metric},
-                     {"min", optional_to_json(g.min)},
-                     {"max", optional_to_json(g.max)},
-                     {"on", g.on},
-                     {"per_group", g.per_group},
-                     {"column", optional_to_json(g.column)},
-                     {"group", optional_to_json(g.group)},
-                     {"label", optional_to_json(g.label)},
-                     {"threshold", optional_to_json(g.threshold)}});
-  }
+  for (const Gate& g : p.gates) gates.push_back(to_json(g));
   json j = json::object();
   j["predictions"] = p.predictions;
   j["run"] = p.run;
@@ -400,17 +393,28 @@ AuditPolicy audit_policy_from_json(const json& j, const AuditPolicy& base) {
 }
 
 AuditPolicy load_audit_policy(const std::string& path) {
-  const json j = load_json_file(path, "policy");
-  try {
-    return audit_policy_from_json(j);
-  } catch (const ConfigError& e) {
-    throw ConfigError(path + ": " + e.what());
-  }
+  ConfigSources sources;
+  sources.load_file(path, "policy");
+  AuditPolicy result;
+  sources.parse([&](const json& document) { result = audit_policy_from_json(document); });
+  return result;
+}
+
+AuditPolicy resolve_audit_policy(const ConfigSources& sources) {
+  AuditPolicy policy;
+  sources.parse([&](const json& document) {
+    policy = audit_policy_from_json(document);
+    validate(policy);
+  });
+  return policy;
 }
 
 void apply_overrides(AuditPolicy& policy, const std::vector<std::string>& assignments) {
-  AuditPolicy result = policy;
-  for (const auto& assignment : assignments) apply_override(result, assignment);
+  ConfigSources sources;
+  sources.load_document(to_json(policy), "");
+  sources.assign_all(assignments);
+  AuditPolicy result;
+  sources.parse([&](const json& document) { result = audit_policy_from_json(document, policy); });
   policy = std::move(result);
 }
 

@@ -149,16 +149,6 @@ void read_output(JsonObjectReader r, OutputOptions& o) {
   r.finish();
 }
 
-void apply_override(RunConfig& config, const std::string& assignment) {
-  try {
-    json patched = to_json(config);
-    set_json_path(patched, assignment);
-    config = run_config_from_json(patched, config);
-  } catch (const ConfigError& e) {
-    throw ConfigError("--set " + assignment + ": " + e.what());
-  }
-}
-
 using namespace validation;  // invalid, show, require_*
 
 void validate_data(const DataOptions& d, bool for_training) {
@@ -360,17 +350,28 @@ RunConfig run_config_from_json(const json& j, const RunConfig& base) {
 }
 
 RunConfig load_run_config(const std::string& path) {
-  const json j = load_json_file(path, "config");
-  try {
-    return run_config_from_json(j);
-  } catch (const ConfigError& e) {
-    throw ConfigError(path + ": " + e.what());
-  }
+  ConfigSources sources;
+  sources.load_file(path, "config");
+  RunConfig result;
+  sources.parse([&](const json& document) { result = run_config_from_json(document); });
+  return result;
+}
+
+RunConfig resolve_run_config(const ConfigSources& sources, bool for_training) {
+  RunConfig config;
+  sources.parse([&](const json& document) {
+    config = run_config_from_json(document);
+    validate(config, for_training);
+  });
+  return config;
 }
 
 void apply_overrides(RunConfig& config, const std::vector<std::string>& assignments) {
-  RunConfig result = config;
-  for (const auto& assignment : assignments) apply_override(result, assignment);
+  ConfigSources sources;
+  sources.load_document(to_json(config), "");
+  sources.assign_all(assignments);
+  RunConfig result;
+  sources.parse([&](const json& document) { result = run_config_from_json(document, config); });
   config = std::move(result);
 }
 

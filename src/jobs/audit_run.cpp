@@ -7,6 +7,7 @@
 
 #include "fm/data/encoded.h"
 #include "fm/error.h"
+#include "fm/fairness/catalogue.h"
 #include "fm/fairness/identity_terms.h"
 #include "fm/log.h"
 #include "fm/runs/postprocess.h"
@@ -89,11 +90,13 @@ void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Prediction
       words[w] = original_word;
     }
   }
+  const auto& delta_info = metric_info(MetricId::kCtfMeanAbsDelta);
+  const auto& flip_info = metric_info(MetricId::kCtfFlipRate);
   if (cfs.empty()) {
     MetricValue m;
-    m.name = "ctf_mean_abs_delta";
+    m.name = delta_info.name;
     m.label = label;
-    m.convention = "garg2019";
+    m.convention = delta_info.convention;
     m.reason = "no identity terms of the list occur in the data";
     extra.push_back(m);
     return;
@@ -124,14 +127,14 @@ void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Prediction
     }
   }
   auto emit = [&](const std::string& column, const std::string& group, const Acc& acc) {
-    for (const auto& [name, value] : {std::make_pair("ctf_mean_abs_delta", acc.delta / acc.n),
-                                      std::make_pair("ctf_flip_rate", acc.flips / acc.n)}) {
+    for (const auto& [info, value] : {std::make_pair(&delta_info, acc.delta / acc.n),
+                                      std::make_pair(&flip_info, acc.flips / acc.n)}) {
       MetricValue m;
-      m.name = name;
+      m.name = info->name;
       m.column = column;
       m.group = group;
       m.label = label;
-      m.convention = "garg2019";
+      m.convention = info->convention;
       m.value = value;
       extra.push_back(m);
     }

@@ -130,3 +130,9 @@ set_tests_properties(cli.audit_lone_pass cli.audit_lone_run_print_config
   cli.audit_lone_run_config_error cli.audit_lone_run_no_sibling PROPERTIES FIXTURES_REQUIRED audit_lone)
 fm_audit_test(version 0 ".*" --stdout "^fm-audit \\(fmkit\\) [0-9]+\\.[0-9]+\\.[0-9]+$" --
   ${AUDIT} --version)
+
+# The metric catalogue is the one source of metric documentation: the README's table is a copy.
+add_test(NAME cli.audit_readme_catalogue COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_readme_catalogue.sh
+         ${PROJECT_SOURCE_DIR}/README.md ${AUDIT})
+set_tests_properties(cli.audit_readme_catalogue PROPERTIES LABELS cli)
+fm_audit_test(list_metrics 0 ".*" --stdout "^bpsn_auc +borkan2019 +lower_is_worse" -- ${AUDIT} --list-metrics)

@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "fm/fairness/audit.h"
+#include "fm/config/sources.h"
+#include "fm/fairness/options.h"
 
 namespace fm {
 
@@ -122,6 +123,8 @@ struct AuditPolicy {
   int64_t threads = 0;
 };
 
+/// JSON form of one gate (every field; unset optionals are `null`).
+nlohmann::json to_json(const Gate& gate);
 /// Full JSON form of `policy` (every field; unset optionals are `null`).
 nlohmann::json to_json(const AuditPolicy& policy);
 
@@ -137,6 +140,11 @@ AuditPolicy load_audit_policy(const std::string& path);
 /// when it parses, else a string). `gates` is replaced as a whole (`--set 'gates=[...]'`). Errors:
 /// `--set KEY=VALUE: <reason>`; `policy` is unchanged on error.
 void apply_overrides(AuditPolicy& policy, const std::vector<std::string>& assignments);
+
+/// fm-audit's one path to a policy: parses `sources` (defaults < --config file < fm-audit's flags
+/// < --set, fm/config/sources.h) once and validates the result once, errors prefixed with the
+/// source of the offending key.
+AuditPolicy resolve_audit_policy(const ConfigSources& sources);
 
 /// Range and cross-field checks; throws ConfigError "PATH must be RULE (got VALUE)" (or a
 /// one-line explanation) for the first broken rule. Gate metric names are checked against the

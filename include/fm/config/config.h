@@ -8,6 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "fm/config/sources.h"
 #include "fm/data/dataset.h"
 #include "fm/model/options.h"
 #include "fm/text/padding.h"
@@ -58,6 +59,11 @@ RunConfig load_run_config(const std::string& path);
 /// `--set training.epoc=3: training.epoc: unknown key (did you mean "epochs"?)`. On error `config`
 /// is left unchanged.
 void apply_overrides(RunConfig& config, const std::vector<std::string>& assignments);
+
+/// fm-train's one path to a config: parses `sources` (defaults < file < flags < --set, fm/config/
+/// sources.h) once and validates the result once, errors prefixed with the source of the
+/// offending key. `for_training` as in validate().
+RunConfig resolve_run_config(const ConfigSources& sources, bool for_training = true);
 
 /// Range and cross-field checks; throws ConfigError "PATH must be RULE (got VALUE)" for the first
 /// broken rule, e.g. `training.batch_size must be >= 1 (got 0)`. `for_training` = false skips the

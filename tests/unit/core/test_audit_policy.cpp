@@ -259,7 +259,7 @@ TEST(AuditPolicy, ValidateGates) {
             "gates[0].metric: unknown metric \"equalized_odds_diference\" (did you mean "
             "\"equalized_odds_difference\"?)");
   EXPECT_EQ(validate_error([](AuditPolicy& p) { p.gates[0].metric = "zzz"; }),
-            "gates[0].metric: unknown metric \"zzz\" (see fairness/metrics.h)");
+            "gates[0].metric: unknown metric \"zzz\" (see fm-audit --list-metrics)");
   EXPECT_EQ(validate_error([](AuditPolicy& p) { p.gates[0].max.reset(); }),
             "gates[0]: needs \"min\" or \"max\" (or both)");
   EXPECT_EQ(validate_error([](AuditPolicy& p) {
