@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "audit_plan.h"
-#include "fm/parallel.h"
+#include "fm/io/parallel.h"
 
 namespace fm::audit_detail {
 namespace {

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "fm/error.h"
-#include "fm/parallel.h"
+#include "fm/io/parallel.h"
 
 namespace fm {
 namespace {

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "fm/error.h"
-#include "fm/parallel.h"
+#include "fm/io/parallel.h"
 #include "fm/text/unicode.h"
 #include "text/tokenizer_impl.h"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fm/error.h"
-#include "fm/parallel.h"
+#include "fm/io/parallel.h"
 #include "fm/text/tokenizer.h"
 #include "text/tokenizer_impl.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "fm/fairness/audit.h"
+#include "fm/data/audit_data.h"
 
 namespace fm {
 
