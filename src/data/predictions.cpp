@@ -118,190 +118,283 @@ bool parse_finite(std::string_view text, double& value, std::string& scratch) {
   return stop == scratch.c_str() + scratch.size() && errno != ERANGE && std::isfinite(value);
 }
 
-}  // namespace
+DataError no_predictions(const CsvReader& reader) {
+  return DataError(reader.path() + ":" + std::to_string(reader.header_line()) +
+                   ": no predictions (header only)");
+}
 
-AuditData read_predictions_csv(const std::string& path, const PredictionColumns& columns) {
-  CsvReader reader(path);
-  const std::vector<std::string>& header = reader.header();
-  const bool has_pred = !columns.pred_column.empty();
-  const bool has_weight = !columns.weight_column.empty();
-  const bool single_score = !columns.score_column.empty();
-
-  // Every record is checked before a missing column is reported, so a malformed file, then a file
-  // without rows, get their own message whichever columns were asked for.
+// Every record is checked before a missing column is reported, so a malformed file, then a file
+// without rows, get their own message whichever columns were asked for.
+void require_columns(CsvReader& reader, const PredictionColumns& columns) {
   std::vector<const std::string*> wanted = {&columns.true_column};
-  if (has_pred) wanted.push_back(&columns.pred_column);
-  if (has_weight) wanted.push_back(&columns.weight_column);
+  if (!columns.pred_column.empty()) wanted.push_back(&columns.pred_column);
+  if (!columns.weight_column.empty()) wanted.push_back(&columns.weight_column);
   for (const auto& g : columns.group_columns) wanted.push_back(&g);
-  if (single_score) wanted.push_back(&columns.score_column);
+  if (!columns.score_column.empty()) wanted.push_back(&columns.score_column);
   const bool all_found = std::all_of(wanted.begin(), wanted.end(), [&](const std::string* name) {
     return reader.find_column(*name) != CsvReader::npos;
   });
-  if (!all_found) {
-    bool any_row = false;
-    while (reader.next()) any_row = true;
-    if (!any_row) {
-      throw DataError(path + ":" + std::to_string(reader.header_line()) +
-                      ": no predictions (header only)");
-    }
-    for (const std::string* name : wanted) reader.column_index(*name);
-  }
-  const std::size_t true_index = reader.find_column(columns.true_column);
-  const std::size_t pred_index = has_pred ? reader.find_column(columns.pred_column) : 0;
-  const std::size_t weight_index = has_weight ? reader.find_column(columns.weight_column) : 0;
-  std::vector<std::size_t> group_index;
-  for (const auto& g : columns.group_columns) group_index.push_back(reader.find_column(g));
-  const std::size_t single_index = single_score ? reader.find_column(columns.score_column) : 0;
+  if (all_found) return;
+  bool any_row = false;
+  while (reader.next()) any_row = true;
+  if (!any_row) throw no_predictions(reader);
+  for (const std::string* name : wanted) reader.column_index(*name);
+}
 
-  // Per-class probability columns: every header named prefix + label (unless one score column
-  // was chosen, which then stands alone).
-  std::map<std::string, std::size_t> class_columns;
-  if (!single_score && !columns.score_prefix.empty()) {
-    std::set<std::size_t> taken(group_index.begin(), group_index.end());
-    taken.insert(true_index);
-    if (has_pred) taken.insert(pred_index);
-    if (has_weight) taken.insert(weight_index);
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      const std::string& name = header[c];
-      if (!taken.count(c) && name.size() > columns.score_prefix.size() &&
-          name.compare(0, columns.score_prefix.size(), columns.score_prefix) == 0) {
-        class_columns.emplace(name.substr(columns.score_prefix.size()), c);
-      }
-    }
-  }
+/// Where the wanted columns are in the header.
+struct ColumnLayout {
+  bool has_pred = false;
+  bool has_weight = false;
+  bool single_score = false;  // one score column, for the positive class of binary data
+  std::size_t true_index = 0;
+  std::size_t pred_index = 0;    // when has_pred
+  std::size_t weight_index = 0;  // when has_weight
+  std::vector<std::size_t> group_index;
+  std::map<std::string, std::size_t> class_columns;  // label → its probability column
   // Score columns in class order (the map is sorted by label, as the classes will be), which is
   // also the order their errors are reported in within a row.
   std::vector<std::size_t> score_columns;
-  if (single_score) {
-    score_columns.push_back(single_index);
-  } else {
-    for (const auto& entry : class_columns) score_columns.push_back(entry.second);
-  }
+};
 
-  AuditData data;
-  std::vector<std::vector<float>> score_values(score_columns.size());
+/// Every header named prefix + label that is none of the label, weight and group columns.
+std::map<std::string, std::size_t> class_probability_columns(const std::vector<std::string>& header,
+                                                             const std::string& prefix,
+                                                             const ColumnLayout& layout) {
+  std::set<std::size_t> taken(layout.group_index.begin(), layout.group_index.end());
+  taken.insert(layout.true_index);
+  if (layout.has_pred) taken.insert(layout.pred_index);
+  if (layout.has_weight) taken.insert(layout.weight_index);
+  std::map<std::string, std::size_t> class_columns;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    const std::string& name = header[c];
+    if (!taken.count(c) && name.size() > prefix.size() &&
+        name.compare(0, prefix.size(), prefix) == 0) {
+      class_columns.emplace(name.substr(prefix.size()), c);
+    }
+  }
+  return class_columns;
+}
+
+ColumnLayout locate_columns(const CsvReader& reader, const PredictionColumns& columns) {
+  ColumnLayout layout;
+  layout.has_pred = !columns.pred_column.empty();
+  layout.has_weight = !columns.weight_column.empty();
+  layout.single_score = !columns.score_column.empty();
+  layout.true_index = reader.find_column(columns.true_column);
+  if (layout.has_pred) layout.pred_index = reader.find_column(columns.pred_column);
+  if (layout.has_weight) layout.weight_index = reader.find_column(columns.weight_column);
+  for (const auto& g : columns.group_columns) layout.group_index.push_back(reader.find_column(g));
+  if (layout.single_score) {
+    layout.score_columns.push_back(reader.find_column(columns.score_column));
+    return layout;
+  }
+  // Per-class probability columns: every header named prefix + label (unless one score column
+  // was chosen, which then stands alone).
+  if (!columns.score_prefix.empty()) {
+    layout.class_columns = class_probability_columns(reader.header(), columns.score_prefix, layout);
+  }
+  for (const auto& entry : layout.class_columns) layout.score_columns.push_back(entry.second);
+  return layout;
+}
+
+/// What the pass over the records collects besides the label, weight and group columns.
+struct RecordValues {
+  explicit RecordValues(const ColumnLayout& layout)
+      : score_values(layout.score_columns.size()), groups(layout.group_index.size()) {}
+
+  std::vector<std::vector<float>> score_values;  // one a score column, as in layout.score_columns
   ValueCodes labels;  // codes in first-seen order until the sorted classes are known
-  std::vector<ValueCodes> groups(group_index.size());
-  data.group_codes.assign(group_index.size(), {});
+  std::vector<ValueCodes> groups;
   // Data errors are reported after the whole file has been checked, in the order of their kinds
   // (malformed record, no rows, empty label, class configuration, bad number), so the first of a
   // kind is kept and the reading goes on.
   std::string empty_label_error;
   std::string number_error;
-  auto where = [&] { return path + ":" + std::to_string(reader.line()); };
-  std::string scratch;
+  std::string scratch;  // for parse_finite
+};
+
+/// "path:line" of the record being read.
+std::string record_place(const CsvReader& reader) {
+  return reader.path() + ":" + std::to_string(reader.line());
+}
+
+/// Keeps the file's first number error: field `column` of the record being read, `text`, is not a
+/// finite number (`range` null) or not in `range`.
+void keep_number_error(const CsvReader& reader, std::size_t column, std::string_view text,
+                       const char* range, std::string& number_error) {
+  if (!number_error.empty()) return;
+  const std::string where = record_place(reader) + ": column \"" + reader.header()[column] + "\"";
+  if (range == nullptr) {
+    number_error = where + ": expected a finite number, got \"" + std::string(text) + "\"";
+  } else {
+    number_error = where + ": expected " + range + ", got " + std::string(text);
+  }
+}
+
+// Sizing the columns from the first rows' length saves regrowing (copying and faulting in)
+// them about twenty times over a large file.
+void reserve_for_whole_file(const CsvReader& reader, std::size_t sample_rows,
+                            const ColumnLayout& layout, AuditData& data,
+                            std::vector<std::vector<float>>& score_values) {
+  const double rows_per_byte =
+      static_cast<double>(sample_rows) / static_cast<double>(reader.bytes_read());
+  const auto expected =
+      static_cast<std::size_t>(1.125 * rows_per_byte * static_cast<double>(reader.file_size()));
+  data.y_true.reserve(expected);
+  if (layout.has_pred) data.y_pred.reserve(expected);
+  for (auto& values : score_values) values.reserve(expected);
+  if (layout.has_weight) data.weights.reserve(expected);
+  for (auto& codes : data.group_codes) codes.reserve(expected);
+}
+
+void read_labels(const CsvReader& reader, const ColumnLayout& layout, AuditData& data,
+                 RecordValues& values) {
+  for (int k = 0; k < (layout.has_pred ? 2 : 1); ++k) {
+    const std::size_t index = k == 0 ? layout.true_index : layout.pred_index;
+    const std::string_view label = reader.field(index);
+    if (label.empty() && values.empty_label_error.empty()) {
+      values.empty_label_error =
+          record_place(reader) + ": column \"" + reader.header()[index] + "\": empty label";
+    }
+    (k == 0 ? data.y_true : data.y_pred).push_back(values.labels.code(label));
+  }
+}
+
+void read_scores(const CsvReader& reader, const ColumnLayout& layout, RecordValues& values) {
+  for (std::size_t k = 0; k < layout.score_columns.size(); ++k) {
+    const std::size_t column = layout.score_columns[k];
+    const std::string_view text = reader.field(column);
+    double s = 0;
+    if (!parse_finite(text, s, values.scratch)) {
+      keep_number_error(reader, column, text, nullptr, values.number_error);
+    } else if (s < 0 || s > 1) {
+      keep_number_error(reader, column, text, "a probability in [0, 1]", values.number_error);
+    }
+    values.score_values[k].push_back(static_cast<float>(s));
+  }
+}
+
+// Errors name the column by its header, which find_column matched to columns.weight_column exactly.
+void read_weight(const CsvReader& reader, const ColumnLayout& layout, AuditData& data,
+                 RecordValues& values) {
+  const std::string_view text = reader.field(layout.weight_index);
+  double w = 0;
+  if (!parse_finite(text, w, values.scratch)) {
+    keep_number_error(reader, layout.weight_index, text, nullptr, values.number_error);
+  } else if (w < 0) {
+    keep_number_error(reader, layout.weight_index, text, "a weight >= 0", values.number_error);
+  }
+  data.weights.push_back(w);
+}
+
+void read_groups(const CsvReader& reader, const ColumnLayout& layout, AuditData& data,
+                 RecordValues& values) {
+  for (std::size_t k = 0; k < layout.group_index.size(); ++k) {
+    data.group_codes[k].push_back(values.groups[k].code(reader.field(layout.group_index[k])));
+  }
+}
+
+/// Reads every record into `data` (labels as first-seen codes) and `values`; returns how many
+/// there were.
+std::size_t read_records(CsvReader& reader, const ColumnLayout& layout, AuditData& data,
+                         RecordValues& values) {
+  data.group_codes.assign(layout.group_index.size(), {});
   constexpr std::size_t kSampleRows = 1000;
   std::size_t rows = 0;
   while (reader.next()) {
     if (rows == kSampleRows) {
-      // Sizing the columns from the first rows' length saves regrowing (copying and faulting in)
-      // them about twenty times over a large file.
-      const double rows_per_byte =
-          static_cast<double>(rows) / static_cast<double>(reader.bytes_read());
-      const auto expected =
-          static_cast<std::size_t>(1.125 * rows_per_byte * static_cast<double>(reader.file_size()));
-      data.y_true.reserve(expected);
-      if (has_pred) data.y_pred.reserve(expected);
-      for (auto& values : score_values) values.reserve(expected);
-      if (has_weight) data.weights.reserve(expected);
-      for (auto& codes : data.group_codes) codes.reserve(expected);
+      reserve_for_whole_file(reader, rows, layout, data, values.score_values);
     }
     ++rows;
-    for (int k = 0; k < (has_pred ? 2 : 1); ++k) {
-      const std::size_t index = k == 0 ? true_index : pred_index;
-      const std::string_view label = reader.field(index);
-      if (label.empty() && empty_label_error.empty()) {
-        empty_label_error = where() + ": column \"" + header[index] + "\": empty label";
-      }
-      (k == 0 ? data.y_true : data.y_pred).push_back(labels.code(label));
-    }
-    for (std::size_t k = 0; k < score_columns.size(); ++k) {
-      const std::string_view text = reader.field(score_columns[k]);
-      double s = 0;
-      if (!parse_finite(text, s, scratch)) {
-        if (number_error.empty()) {
-          number_error = where() + ": column \"" + header[score_columns[k]] +
-                         "\": expected a finite number, got \"" + std::string(text) + "\"";
-        }
-      } else if (s < 0 || s > 1) {
-        if (number_error.empty()) {
-          number_error = where() + ": column \"" + header[score_columns[k]] +
-                         "\": expected a probability in [0, 1], got " + std::string(text);
-        }
-      }
-      score_values[k].push_back(static_cast<float>(s));
-    }
-    if (has_weight) {
-      const std::string_view text = reader.field(weight_index);
-      double w = 0;
-      if (!parse_finite(text, w, scratch)) {
-        if (number_error.empty()) {
-          number_error = where() + ": column \"" + columns.weight_column +
-                         "\": expected a finite number, got \"" + std::string(text) + "\"";
-        }
-      } else if (w < 0) {
-        if (number_error.empty()) {
-          number_error = where() + ": column \"" + columns.weight_column +
-                         "\": expected a weight >= 0, got " + std::string(text);
-        }
-      }
-      data.weights.push_back(w);
-    }
-    for (std::size_t k = 0; k < group_index.size(); ++k) {
-      data.group_codes[k].push_back(groups[k].code(reader.field(group_index[k])));
-    }
+    read_labels(reader, layout, data, values);
+    read_scores(reader, layout, values);
+    if (layout.has_weight) read_weight(reader, layout, data, values);
+    read_groups(reader, layout, data, values);
   }
-  if (rows == 0) {
-    throw DataError(path + ":" + std::to_string(reader.header_line()) +
-                    ": no predictions (header only)");
-  }
-  if (!empty_label_error.empty()) throw DataError(empty_label_error);
+  return rows;
+}
 
+/// Index of `label` in the sorted `classes`, or -1.
+int32_t class_index(const std::vector<std::string>& classes, const std::string& label) {
+  const auto it = std::lower_bound(classes.begin(), classes.end(), label);
+  return it != classes.end() && *it == label ? static_cast<int32_t>(it - classes.begin())
+                                             : int32_t{-1};
+}
+
+/// The classes are every label read and every class of a probability column, sorted; the label
+/// columns change from first-seen codes to class indices.
+void assign_classes(const ValueCodes& labels,
+                    const std::map<std::string, std::size_t>& class_columns, AuditData& data) {
   std::set<std::string> class_set(labels.values().begin(), labels.values().end());
   for (const auto& entry : class_columns) class_set.insert(entry.first);
   data.classes.assign(class_set.begin(), class_set.end());
-  auto class_of = [&](const std::string& label) {
-    const auto it = std::lower_bound(data.classes.begin(), data.classes.end(), label);
-    return it != data.classes.end() && *it == label
-               ? static_cast<int32_t>(it - data.classes.begin())
-               : int32_t{-1};
-  };
   std::vector<int32_t> remap;
-  for (const auto& label : labels.values()) remap.push_back(class_of(label));
+  for (const auto& label : labels.values()) remap.push_back(class_index(data.classes, label));
   for (int32_t& c : data.y_true) c = remap[static_cast<std::size_t>(c)];
   for (int32_t& c : data.y_pred) c = remap[static_cast<std::size_t>(c)];
+}
 
-  if (!columns.positive_label.empty() && class_of(columns.positive_label) < 0) {
+void check_class_configuration(const std::string& path, const PredictionColumns& columns,
+                               const std::vector<std::string>& classes) {
+  if (!columns.positive_label.empty() && class_index(classes, columns.positive_label) < 0) {
     std::string known;
-    for (const auto& c : data.classes) known += (known.empty() ? "" : ", ") + c;
+    for (const auto& c : classes) known += (known.empty() ? "" : ", ") + c;
     throw ConfigError("positive_label: \"" + columns.positive_label + "\" is not a class of " +
                       path + " (classes: " + known + ")");
   }
-  if (single_score && data.classes.size() != 2) {
+  if (!columns.score_column.empty() && classes.size() != 2) {
     throw ConfigError("score_column: \"" + columns.score_column + "\" needs binary data, but " +
-                      path + " has " + std::to_string(data.classes.size()) + " classes");
+                      path + " has " + std::to_string(classes.size()) + " classes");
   }
-  if (!number_error.empty()) throw DataError(number_error);
+}
 
-  if (!score_columns.empty()) {
-    data.scores.assign(data.classes.size(), {});
-    if (single_score) {
-      const std::size_t positive = columns.positive_label.empty()
-                                       ? 1
-                                       : static_cast<std::size_t>(class_of(columns.positive_label));
-      data.scores[positive] = std::move(score_values[0]);
-    } else {
-      std::size_t k = 0;
-      for (const auto& entry : class_columns) {
-        data.scores[static_cast<std::size_t>(class_of(entry.first))] = std::move(score_values[k++]);
-      }
-    }
+/// Moves the score columns into data.scores by class; one score column is the positive class's.
+void place_scores(const PredictionColumns& columns, const ColumnLayout& layout,
+                  std::vector<std::vector<float>>& score_values, AuditData& data) {
+  if (layout.score_columns.empty()) return;
+  data.scores.assign(data.classes.size(), {});
+  if (layout.single_score) {
+    const std::size_t positive =
+        columns.positive_label.empty()
+            ? 1
+            : static_cast<std::size_t>(class_index(data.classes, columns.positive_label));
+    data.scores[positive] = std::move(score_values[0]);
+    return;
   }
-  data.group_columns = columns.group_columns;
-  data.group_values.assign(group_index.size(), {});
-  for (std::size_t k = 0; k < group_index.size(); ++k) {
+  std::size_t k = 0;
+  for (const auto& entry : layout.class_columns) {
+    data.scores[static_cast<std::size_t>(class_index(data.classes, entry.first))] =
+        std::move(score_values[k++]);
+  }
+}
+
+void name_groups(const std::vector<std::string>& group_columns,
+                 const std::vector<ValueCodes>& groups, AuditData& data) {
+  data.group_columns = group_columns;
+  data.group_values.assign(groups.size(), {});
+  for (std::size_t k = 0; k < groups.size(); ++k) {
     data.group_values[k].assign(groups[k].values().begin(), groups[k].values().end());
   }
+}
+
+}  // namespace
+
+AuditData read_predictions_csv(const std::string& path, const PredictionColumns& columns) {
+  CsvReader reader(path);
+  require_columns(reader, columns);
+  const ColumnLayout layout = locate_columns(reader, columns);
+
+  AuditData data;
+  RecordValues values(layout);
+  if (read_records(reader, layout, data, values) == 0) throw no_predictions(reader);
+  if (!values.empty_label_error.empty()) throw DataError(values.empty_label_error);
+
+  assign_classes(values.labels, layout.class_columns, data);
+  check_class_configuration(path, columns, data.classes);
+  if (!values.number_error.empty()) throw DataError(values.number_error);
+
+  place_scores(columns, layout, values.score_values, data);
+  name_groups(columns.group_columns, values.groups, data);
   return data;
 }
 

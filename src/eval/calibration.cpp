@@ -84,37 +84,34 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-}  // namespace
-
-CalibrationReport calibration_report(const std::vector<float>& probabilities,
-                                     const std::vector<std::string>& labels,
-                                     const std::vector<int64_t>& y_true, int64_t positive,
-                                     int num_bins) {
-  if (num_bins < 1)
-    throw ConfigError("calibration bins must be >= 1 (got " + std::to_string(num_bins) + ")");
-  const auto num_classes = static_cast<int64_t>(labels.size());
-  check_sizes(probabilities, num_classes, y_true, "calibration");
-  const auto k = labels.size();
-  const auto n = y_true.size();
-  CalibrationReport r;
-  r.rows = static_cast<int64_t>(n);
-  r.num_classes = num_classes;
-  r.bins.resize(static_cast<std::size_t>(num_bins));
+/// `num_bins` empty bins of equal width over (0, 1].
+std::vector<ReliabilityBin> empty_bins(int num_bins) {
+  std::vector<ReliabilityBin> bins(static_cast<std::size_t>(num_bins));
   for (int b = 0; b < num_bins; ++b) {
-    r.bins[static_cast<std::size_t>(b)].lower = static_cast<double>(b) / num_bins;
-    r.bins[static_cast<std::size_t>(b)].upper = static_cast<double>(b + 1) / num_bins;
+    bins[static_cast<std::size_t>(b)].lower = static_cast<double>(b) / num_bins;
+    bins[static_cast<std::size_t>(b)].upper = static_cast<double>(b + 1) / num_bins;
   }
-  if (k == 2 && positive < 0) positive = 1;
-  if (n == 0) {
-    const std::string why = "no rows";
-    r.ece = r.mce = r.brier = r.brier_positive = r.nll = r.accuracy = undefined(why);
-    if (k == 2) r.positive_label = labels[static_cast<std::size_t>(positive)];
-    return r;
-  }
-  std::vector<double> conf_sum(static_cast<std::size_t>(num_bins), 0.0);
-  std::vector<int64_t> correct(static_cast<std::size_t>(num_bins), 0);
+  return bins;
+}
+
+/// Sums over the rows; per bin, the confidences and correct arg-max predictions of its rows.
+struct RowSums {
+  std::vector<double> confidence;
+  std::vector<int64_t> correct;
+  double brier = 0, brier_positive = 0, nll = 0;
+  int64_t total_correct = 0;
+};
+
+/// Adds up every row's squared errors, log-loss and hit, and counts it in the one of the
+/// `num_bins` bins that holds its confidence.
+RowSums add_up_rows(const std::vector<float>& probabilities, const std::vector<int64_t>& y_true,
+                    std::size_t k, int64_t positive, int num_bins,
+                    std::vector<ReliabilityBin>& bins) {
+  std::vector<double> conf_sum(bins.size(), 0.0);
+  std::vector<int64_t> correct(bins.size(), 0);
   double brier = 0, brier_pos = 0, nll = 0;
   int64_t total_correct = 0;
+  const std::size_t n = y_true.size();
   for (std::size_t i = 0; i < n; ++i) {
     const float* p = probabilities.data() + i * k;
     std::size_t arg = 0;
@@ -140,38 +137,76 @@ CalibrationReport calibration_report(const std::vector<float>& probabilities,
     if (!(confidence > 0)) continue;
     auto b = static_cast<int>(std::ceil(confidence * num_bins)) - 1;
     b = std::clamp(b, 0, num_bins - 1);
-    while (b > 0 && confidence <= r.bins[static_cast<std::size_t>(b)].lower) --b;
-    while (b < num_bins - 1 && confidence > r.bins[static_cast<std::size_t>(b)].upper) ++b;
-    if (confidence > r.bins[static_cast<std::size_t>(b)].upper) continue;  // > 1: not a probability
-    auto& bin = r.bins[static_cast<std::size_t>(b)];
-    bin.count += 1;
+    while (b > 0 && confidence <= bins[static_cast<std::size_t>(b)].lower) --b;
+    while (b < num_bins - 1 && confidence > bins[static_cast<std::size_t>(b)].upper) ++b;
+    if (confidence > bins[static_cast<std::size_t>(b)].upper) continue;  // > 1: not a probability
+    bins[static_cast<std::size_t>(b)].count += 1;
     conf_sum[static_cast<std::size_t>(b)] += confidence;
     correct[static_cast<std::size_t>(b)] += ok ? 1 : 0;
   }
+  return RowSums{std::move(conf_sum), std::move(correct), brier, brier_pos, nll, total_correct};
+}
+
+/// Each non-empty bin's mean confidence and accuracy, and the ECE and MCE over the bins.
+void set_bin_numbers(const RowSums& sums, std::size_t n, CalibrationReport& r) {
   double ece = 0, mce = 0;
   for (std::size_t b = 0; b < r.bins.size(); ++b) {
     auto& bin = r.bins[b];
     if (bin.count == 0) continue;
     const auto count = static_cast<double>(bin.count);
-    bin.mean_confidence = conf_sum[b] / count;
-    bin.accuracy = static_cast<double>(correct[b]) / count;
+    bin.mean_confidence = sums.confidence[b] / count;
+    bin.accuracy = static_cast<double>(sums.correct[b]) / count;
     const double gap = std::fabs(*bin.accuracy - *bin.mean_confidence);
     ece += count / static_cast<double>(n) * gap;
     mce = std::max(mce, gap);
   }
-  const auto dn = static_cast<double>(n);
   r.ece = defined(ece);
   r.mce = defined(mce);
-  r.brier = defined(brier / dn);
-  r.nll = defined(nll / dn);
-  r.accuracy = defined(static_cast<double>(total_correct) / dn);
+}
+
+/// The means over the rows: Brier scores, NLL and accuracy.
+void set_row_means(const RowSums& sums, std::size_t n, const std::vector<std::string>& labels,
+                   int64_t positive, CalibrationReport& r) {
+  const auto dn = static_cast<double>(n);
+  const auto k = labels.size();
+  r.brier = defined(sums.brier / dn);
+  r.nll = defined(sums.nll / dn);
+  r.accuracy = defined(static_cast<double>(sums.total_correct) / dn);
   if (k == 2) {
-    r.brier_positive = defined(brier_pos / dn);
+    r.brier_positive = defined(sums.brier_positive / dn);
     r.positive_label = labels[static_cast<std::size_t>(positive)];
   } else {
     r.brier_positive = undefined("brier_positive is for binary tasks (" + std::to_string(k) +
                                  " classes); see brier");
   }
+}
+
+}  // namespace
+
+CalibrationReport calibration_report(const std::vector<float>& probabilities,
+                                     const std::vector<std::string>& labels,
+                                     const std::vector<int64_t>& y_true, int64_t positive,
+                                     int num_bins) {
+  if (num_bins < 1)
+    throw ConfigError("calibration bins must be >= 1 (got " + std::to_string(num_bins) + ")");
+  const auto num_classes = static_cast<int64_t>(labels.size());
+  check_sizes(probabilities, num_classes, y_true, "calibration");
+  const auto k = labels.size();
+  const auto n = y_true.size();
+  CalibrationReport r;
+  r.rows = static_cast<int64_t>(n);
+  r.num_classes = num_classes;
+  r.bins = empty_bins(num_bins);
+  if (k == 2 && positive < 0) positive = 1;
+  if (n == 0) {
+    const std::string why = "no rows";
+    r.ece = r.mce = r.brier = r.brier_positive = r.nll = r.accuracy = undefined(why);
+    if (k == 2) r.positive_label = labels[static_cast<std::size_t>(positive)];
+    return r;
+  }
+  const RowSums sums = add_up_rows(probabilities, y_true, k, positive, num_bins, r.bins);
+  set_bin_numbers(sums, n, r);
+  set_row_means(sums, n, labels, positive, r);
   return r;
 }
 

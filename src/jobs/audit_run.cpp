@@ -52,25 +52,33 @@ double prediction_change(const Predictions& a, std::size_t ra, const Predictions
   return tv / 2;
 }
 
-void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Predictions& original,
-                     const RunAuditInput& input, int64_t positive, const std::string& label,
-                     std::vector<MetricValue>& extra) {
-  const auto categories = input.counterfactual_terms.empty()
-                              ? default_identity_terms()
-                              : load_identity_terms(input.counterfactual_terms);
-  std::unordered_map<std::string, std::vector<std::size_t>> where;  // term → its categories
+/// Counterfactual texts, one example of `data` each, and what each one is.
+struct CounterfactualTexts {
+  std::vector<Counterfactual> cfs;
+  Dataset data;
+};
+
+/// Term → the categories it belongs to.
+std::unordered_map<std::string, std::vector<std::size_t>> categories_by_term(
+    const std::vector<IdentityTermCategory>& categories) {
+  std::unordered_map<std::string, std::vector<std::size_t>> where;
   for (std::size_t c = 0; c < categories.size(); ++c) {
     for (const auto& term : categories[c].terms) where[term].push_back(c);
   }
-  // Build every counterfactual text: each identity token replaced by each other term of its
-  // category, on the tokenizer's own words (so case and punctuation are handled as in training).
-  std::vector<Counterfactual> cfs;
-  Dataset cf_data;
-  cf_data.path = data.path + " (counterfactuals)";
+  return where;
+}
+
+// Build every counterfactual text: each identity token replaced by each other term of its
+// category, on the tokenizer's own words (so case and punctuation are handled as in training).
+CounterfactualTexts make_counterfactuals(const Tokenizer& tokenizer, const Dataset& data,
+                                         const std::vector<IdentityTermCategory>& categories) {
+  const auto where = categories_by_term(categories);
+  CounterfactualTexts out;
+  out.data.path = data.path + " (counterfactuals)";
   std::map<std::string, std::size_t> texts_per_term;
-  const auto& sep = run.tokenizer.options().split;
+  const auto& sep = tokenizer.options().split;
   for (std::size_t r = 0; r < data.examples.size(); ++r) {
-    auto words = run.tokenizer.split_text(data.examples[r].text);
+    auto words = tokenizer.split_text(data.examples[r].text);
     for (std::size_t w = 0; w < words.size(); ++w) {
       auto it = where.find(words[w]);
       if (it == where.end()) continue;
@@ -83,49 +91,63 @@ void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Prediction
           Example ex;
           ex.text = join(words, sep);
           ex.line = data.examples[r].line;
-          cf_data.examples.push_back(std::move(ex));
-          cfs.push_back({r, c, original_word, sub});
+          out.data.examples.push_back(std::move(ex));
+          out.cfs.push_back({r, c, original_word, sub});
         }
       }
       words[w] = original_word;
     }
   }
-  const auto& delta_info = metric_info(MetricId::kCtfMeanAbsDelta);
-  const auto& flip_info = metric_info(MetricId::kCtfFlipRate);
-  if (cfs.empty()) {
-    MetricValue m;
-    m.name = delta_info.name;
-    m.label = label;
-    m.convention = delta_info.convention;
-    m.reason = "no identity terms of the list occur in the data";
-    extra.push_back(m);
-    return;
-  }
-  const auto encoded = encode_dataset(cf_data, run.tokenizer, run.config.padding, {});
+  return out;
+}
+
+/// The run's predictions for the counterfactual texts.
+Predictions predict_counterfactuals(const LoadedRun& run, const Dataset& data,
+                                    const CounterfactualTexts& texts) {
+  const auto encoded = encode_dataset(texts.data, run.tokenizer, run.config.padding, {});
   LstmClassifier model = run.model;
   auto cf_pred = predict(model, encoded);
   // Post-processed like the originals: each counterfactual keeps its row's group and coin.
   std::vector<std::size_t> origin;
-  for (const auto& cf : cfs) origin.push_back(cf.row);
+  for (const auto& cf : texts.cfs) origin.push_back(cf.row);
   apply_postprocess(run.postprocess, run.labels, data, origin, cf_pred);
+  return cf_pred;
+}
 
-  struct Acc {
-    double delta = 0, flips = 0, n = 0;
-  };
+/// Sums over some counterfactuals: |change|, flips and how many.
+struct Acc {
+  double delta = 0, flips = 0, n = 0;
+};
+
+/// The prediction changes and flips summed overall, per category and per term pair.
+struct ChangeSums {
   std::map<std::pair<std::size_t, std::string>, Acc> per_pair;  // (category, "a→b")
   std::map<std::size_t, Acc> per_category;
   Acc overall;
+};
+
+ChangeSums sum_changes(const std::vector<Counterfactual>& cfs, const Predictions& original,
+                       const Predictions& cf_pred, int64_t positive) {
+  ChangeSums sums;
   for (std::size_t i = 0; i < cfs.size(); ++i) {
     const auto& cf = cfs[i];
     const double d = prediction_change(original, cf.row, cf_pred, i, positive);
     const bool flip = original.predicted[cf.row] != cf_pred.predicted[i];
-    for (Acc* acc : {&per_pair[{cf.category, cf.term + "\u2192" + cf.substitute}],
-                     &per_category[cf.category], &overall}) {
+    for (Acc* acc : {&sums.per_pair[{cf.category, cf.term + "\u2192" + cf.substitute}],
+                     &sums.per_category[cf.category], &sums.overall}) {
       acc->delta += d;
       acc->flips += flip ? 1 : 0;
       acc->n += 1;
     }
   }
+  return sums;
+}
+
+/// The mean change and the flip rate, overall, per category and per term pair.
+void add_change_metrics(const ChangeSums& sums, const std::vector<IdentityTermCategory>& categories,
+                        const std::string& label, std::vector<MetricValue>& extra) {
+  const auto& delta_info = metric_info(MetricId::kCtfMeanAbsDelta);
+  const auto& flip_info = metric_info(MetricId::kCtfFlipRate);
   auto emit = [&](const std::string& column, const std::string& group, const Acc& acc) {
     for (const auto& [info, value] : {std::make_pair(&delta_info, acc.delta / acc.n),
                                       std::make_pair(&flip_info, acc.flips / acc.n)}) {
@@ -139,11 +161,37 @@ void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Prediction
       extra.push_back(m);
     }
   };
-  emit("", "", overall);
-  for (const auto& [c, acc] : per_category) emit(categories[c].name, "", acc);
-  for (const auto& [key, acc] : per_pair) emit(categories[key.first].name, key.second, acc);
-  log::info("audit", std::to_string(cfs.size()) + " counterfactual texts from " +
-                         std::to_string(per_pair.size()) + " identity-term pairs");
+  emit("", "", sums.overall);
+  for (const auto& [c, acc] : sums.per_category) emit(categories[c].name, "", acc);
+  for (const auto& [key, acc] : sums.per_pair) emit(categories[key.first].name, key.second, acc);
+}
+
+MetricValue no_identity_terms_metric(const std::string& label) {
+  const auto& delta_info = metric_info(MetricId::kCtfMeanAbsDelta);
+  MetricValue m;
+  m.name = delta_info.name;
+  m.label = label;
+  m.convention = delta_info.convention;
+  m.reason = "no identity terms of the list occur in the data";
+  return m;
+}
+
+void add_ctf_metrics(const LoadedRun& run, const Dataset& data, const Predictions& original,
+                     const RunAuditInput& input, int64_t positive, const std::string& label,
+                     std::vector<MetricValue>& extra) {
+  const auto categories = input.counterfactual_terms.empty()
+                              ? default_identity_terms()
+                              : load_identity_terms(input.counterfactual_terms);
+  const CounterfactualTexts texts = make_counterfactuals(run.tokenizer, data, categories);
+  if (texts.cfs.empty()) {
+    extra.push_back(no_identity_terms_metric(label));
+    return;
+  }
+  const Predictions cf_pred = predict_counterfactuals(run, data, texts);
+  const ChangeSums sums = sum_changes(texts.cfs, original, cf_pred, positive);
+  add_change_metrics(sums, categories, label, extra);
+  log::info("audit", std::to_string(texts.cfs.size()) + " counterfactual texts from " +
+                         std::to_string(sums.per_pair.size()) + " identity-term pairs");
 }
 
 }  // namespace

@@ -237,6 +237,212 @@ nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+void check_fit_inputs(const std::vector<double>& scores, const std::vector<int>& positive,
+                      const std::vector<std::string>& groups, const std::string& objective) {
+  if (objective != "demographic_parity" && objective != "equalized_odds") {
+    throw ConfigError(
+        "thresholds objective: expected \"demographic_parity\" or "
+        "\"equalized_odds\" (got \"" +
+        objective + "\")");
+  }
+  if (scores.size() != positive.size() || scores.size() != groups.size()) {
+    throw DataError("thresholds: scores, labels and groups differ in length");
+  }
+  if (scores.empty()) throw DataError("thresholds: no rows to fit on");
+}
+
+/// The fitting rows, by group and all together.
+struct FitRows {
+  std::map<std::string, GroupData> by_group;
+  std::vector<Row> all;
+  int64_t positives = 0, negatives = 0;
+};
+
+FitRows collect_rows(const std::vector<double>& scores, const std::vector<int>& positive,
+                     const std::vector<std::string>& groups) {
+  FitRows fit;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (!std::isfinite(scores[i])) {
+      throw DataError("thresholds: row " + std::to_string(i) + " has a non-finite score");
+    }
+    const Row row{scores[i], positive[i] ? 1 : 0};
+    auto& g = fit.by_group[groups[i]];
+    g.rows.push_back(row);
+    (row.positive ? g.positives : g.negatives) += 1;
+    (row.positive ? fit.positives : fit.negatives) += 1;
+    fit.all.push_back(row);
+  }
+  if (fit.positives == 0 || fit.negatives == 0) {
+    throw DataError(std::string("thresholds: the fitting data has no ") +
+                    (fit.positives == 0 ? "positives" : "negatives"));
+  }
+  return fit;
+}
+
+/// The curves of the groups with both classes, and the fitting rows they hold.
+struct FittedCurves {
+  std::vector<std::pair<std::string, Curve>> curves;
+  double rows = 0, positives = 0, negatives = 0;
+};
+
+/// A group's hull as a curve along the objective's key.
+Curve objective_curve(const GroupData& d, const std::string& objective) {
+  const auto hull = roc_hull(d.rows, d.positives, d.negatives);
+  std::vector<double> keys, values;
+  const double q = static_cast<double>(d.negatives) / static_cast<double>(d.rows.size());
+  for (const auto& v : hull) {
+    if (objective == "demographic_parity") {
+      keys.push_back(q * v.x + (1 - q) * v.y);
+      values.push_back(q * v.x + (1 - q) * (1 - v.y));
+    } else {
+      keys.push_back(v.x);
+      values.push_back(v.y);
+    }
+  }
+  return make_curve(hull, keys, values);
+}
+
+/// Adds every group to out.groups (in name order); a group without both classes keeps the overall
+/// rule, the others' curves are returned.
+FittedCurves add_groups(const std::map<std::string, GroupData>& by_group,
+                        const std::string& objective, GroupThresholds& out) {
+  FittedCurves fitted;
+  for (const auto& [name, d] : by_group) {
+    GroupThreshold g;
+    g.group = name;
+    if (d.positives == 0 || d.negatives == 0) {
+      g.fitted = false;
+      g.reason = std::string("no ") + (d.positives == 0 ? "positives" : "negatives") +
+                 " in the fitting data: uses the overall threshold";
+      g.rule = out.overall;
+    } else {
+      fitted.curves.emplace_back(name, objective_curve(d, objective));
+      fitted.rows += static_cast<double>(d.rows.size());
+      fitted.positives += static_cast<double>(d.positives);
+      fitted.negatives += static_cast<double>(d.negatives);
+    }
+    out.groups.push_back(std::move(g));
+  }
+  return fitted;
+}
+
+/// Every point between consecutive vertex keys where two groups' hulls cross.
+void add_hull_crossings(const std::vector<std::pair<std::string, Curve>>& curves,
+                        std::vector<double>& candidates) {
+  const auto vertices = candidates;
+  for (std::size_t i = 0; i + 1 < vertices.size(); ++i) {
+    const double a = vertices[i], b = vertices[i + 1];
+    for (std::size_t g = 0; g < curves.size(); ++g) {
+      for (std::size_t h = g + 1; h < curves.size(); ++h) {
+        const double da = curves[g].second.at(a) - curves[h].second.at(a);
+        const double db = curves[g].second.at(b) - curves[h].second.at(b);
+        if ((da < 0 && db > 0) || (da > 0 && db < 0)) {
+          candidates.push_back(a + (b - a) * da / (da - db));
+        }
+      }
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+}
+
+// Candidate operating points: every vertex key of every group; for equalized odds also every
+// crossing of two groups' hulls between consecutive vertex keys.
+std::vector<double> candidate_keys(const std::vector<std::pair<std::string, Curve>>& curves,
+                                   const std::string& objective) {
+  std::vector<double> candidates;
+  for (const auto& [name, c] : curves)
+    candidates.insert(candidates.end(), c.key.begin(), c.key.end());
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  if (objective == "equalized_odds") add_hull_crossings(curves, candidates);
+  return candidates;
+}
+
+/// The lowest of the curves' values at key k.
+double lowest_value_at(const std::vector<std::pair<std::string, Curve>>& curves, double k) {
+  double y = kInf;
+  for (const auto& [name, c] : curves) y = std::min(y, c.at(k));
+  return y;
+}
+
+/// The expected error of the fitted rows when every group works at key k (for equalized odds:
+/// at FPR k with the lowest of the groups' TPRs there).
+double objective_at(double k, const FittedCurves& fitted,
+                    const std::map<std::string, GroupData>& by_group,
+                    const std::string& objective) {
+  if (objective == "demographic_parity") {
+    double e = 0;
+    for (const auto& [name, c] : fitted.curves) {
+      e += static_cast<double>(by_group.at(name).rows.size()) / fitted.rows * c.at(k);
+    }
+    return e;
+  }
+  const double y = lowest_value_at(fitted.curves, k);
+  return fitted.negatives / fitted.rows * k + fitted.positives / fitted.rows * (1 - y);
+}
+
+/// The candidate with the smallest objective (the first one, among those within kTie).
+double best_key(const std::vector<double>& candidates, const FittedCurves& fitted,
+                const std::map<std::string, GroupData>& by_group, const std::string& objective) {
+  double best = kInf, best_k = 0;
+  for (const double k : candidates) {
+    const double e = objective_at(k, fitted, by_group, objective);
+    if (e < best - kTie) {
+      best = e;
+      best_k = k;
+    }
+  }
+  return best_k;
+}
+
+/// Each fitted group's rule at key best_k. For equalized odds, a group whose TPR there is above
+/// y_best ignores its score often enough (p_ignore), answering positive with probability best_k,
+/// to bring its TPR down to y_best at the same FPR.
+void set_fitted_rules(const std::vector<std::pair<std::string, Curve>>& curves, double best_k,
+                      double y_best, const std::string& objective,
+                      std::vector<GroupThreshold>& groups) {
+  for (const auto& entry : curves) {
+    const Curve& c = entry.second;
+    const std::string& name = entry.first;
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&name](const GroupThreshold& g) { return g.group == name; });
+    it->rule = c.rule_at(best_k);
+    if (objective == "equalized_odds") {
+      const double y = c.at(best_k);
+      if (y - y_best > 1e-15 && y - best_k > 1e-15) {
+        it->rule.p_ignore = std::clamp((y - y_best) / (y - best_k), 0.0, 1.0);
+        it->rule.constant = best_k;
+      }
+    }
+  }
+}
+
+/// The operating point shared by the fitted groups, and their rules for it.
+void fit_operating_point(const FittedCurves& fitted,
+                         const std::map<std::string, GroupData>& by_group,
+                         const std::string& objective, GroupThresholds& out) {
+  const std::vector<double> candidates = candidate_keys(fitted.curves, objective);
+  const double best_k = best_key(candidates, fitted, by_group, objective);
+  const double y_best = lowest_value_at(fitted.curves, best_k);
+  if (objective == "demographic_parity") {
+    out.target_selection_rate = best_k;
+  } else {
+    out.target_fpr = best_k;
+    out.target_tpr = y_best;
+  }
+  set_fitted_rules(fitted.curves, best_k, y_best, objective, out.groups);
+}
+
+void set_expected_rates(const std::map<std::string, GroupData>& by_group, double fitted_rows,
+                        GroupThresholds& out) {
+  double correct = 0;
+  for (auto& g : out.groups) {
+    expected_rates(g, by_group.at(g.group));
+    if (g.fitted) correct += g.accuracy * static_cast<double>(g.rows);
+  }
+  out.expected_accuracy = fitted_rows > 0 ? correct / fitted_rows : 0.0;
+}
+
 }  // namespace
 
 double ThresholdRule::positive_probability(double score) const {
@@ -258,142 +464,14 @@ GroupThresholds fit_group_thresholds(const std::vector<double>& scores,
                                      const std::vector<int>& positive,
                                      const std::vector<std::string>& groups,
                                      const std::string& objective) {
-  if (objective != "demographic_parity" && objective != "equalized_odds") {
-    throw ConfigError(
-        "thresholds objective: expected \"demographic_parity\" or "
-        "\"equalized_odds\" (got \"" +
-        objective + "\")");
-  }
-  if (scores.size() != positive.size() || scores.size() != groups.size()) {
-    throw DataError("thresholds: scores, labels and groups differ in length");
-  }
-  if (scores.empty()) throw DataError("thresholds: no rows to fit on");
-  std::map<std::string, GroupData> by_group;
-  std::vector<Row> all;
-  int64_t total_neg = 0, total_pos = 0;
-  for (std::size_t i = 0; i < scores.size(); ++i) {
-    if (!std::isfinite(scores[i])) {
-      throw DataError("thresholds: row " + std::to_string(i) + " has a non-finite score");
-    }
-    const Row row{scores[i], positive[i] ? 1 : 0};
-    auto& g = by_group[groups[i]];
-    g.rows.push_back(row);
-    (row.positive ? g.positives : g.negatives) += 1;
-    (row.positive ? total_pos : total_neg) += 1;
-    all.push_back(row);
-  }
-  if (total_pos == 0 || total_neg == 0) {
-    throw DataError(std::string("thresholds: the fitting data has no ") +
-                    (total_pos == 0 ? "positives" : "negatives"));
-  }
-
+  check_fit_inputs(scores, positive, groups, objective);
+  const FitRows fit = collect_rows(scores, positive, groups);
   GroupThresholds out;
   out.objective = objective;
-  out.overall = overall_rule(all, total_neg);
-  std::vector<std::pair<std::string, Curve>> curves;
-  double n_fit = 0, n_fit_pos = 0, n_fit_neg = 0;
-  for (const auto& [name, d] : by_group) {
-    GroupThreshold g;
-    g.group = name;
-    if (d.positives == 0 || d.negatives == 0) {
-      g.fitted = false;
-      g.reason = std::string("no ") + (d.positives == 0 ? "positives" : "negatives") +
-                 " in the fitting data: uses the overall threshold";
-      g.rule = out.overall;
-    } else {
-      const auto hull = roc_hull(d.rows, d.positives, d.negatives);
-      std::vector<double> keys, values;
-      const double q = static_cast<double>(d.negatives) / static_cast<double>(d.rows.size());
-      for (const auto& v : hull) {
-        if (objective == "demographic_parity") {
-          keys.push_back(q * v.x + (1 - q) * v.y);
-          values.push_back(q * v.x + (1 - q) * (1 - v.y));
-        } else {
-          keys.push_back(v.x);
-          values.push_back(v.y);
-        }
-      }
-      curves.emplace_back(name, make_curve(hull, keys, values));
-      n_fit += static_cast<double>(d.rows.size());
-      n_fit_pos += static_cast<double>(d.positives);
-      n_fit_neg += static_cast<double>(d.negatives);
-    }
-    out.groups.push_back(std::move(g));
-  }
-
-  if (!curves.empty()) {
-    // Candidate operating points: every vertex key of every group; for equalized odds also every
-    // crossing of two groups' hulls between consecutive vertex keys.
-    std::vector<double> candidates;
-    for (const auto& [name, c] : curves)
-      candidates.insert(candidates.end(), c.key.begin(), c.key.end());
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-    if (objective == "equalized_odds") {
-      const auto vertices = candidates;
-      for (std::size_t i = 0; i + 1 < vertices.size(); ++i) {
-        const double a = vertices[i], b = vertices[i + 1];
-        for (std::size_t g = 0; g < curves.size(); ++g) {
-          for (std::size_t h = g + 1; h < curves.size(); ++h) {
-            const double da = curves[g].second.at(a) - curves[h].second.at(a);
-            const double db = curves[g].second.at(b) - curves[h].second.at(b);
-            if ((da < 0 && db > 0) || (da > 0 && db < 0)) {
-              candidates.push_back(a + (b - a) * da / (da - db));
-            }
-          }
-        }
-      }
-      std::sort(candidates.begin(), candidates.end());
-    }
-    auto objective_at = [&](double k) {
-      if (objective == "demographic_parity") {
-        double e = 0;
-        for (const auto& [name, c] : curves) {
-          e += static_cast<double>(by_group[name].rows.size()) / n_fit * c.at(k);
-        }
-        return e;
-      }
-      double y = kInf;
-      for (const auto& [name, c] : curves) y = std::min(y, c.at(k));
-      return n_fit_neg / n_fit * k + n_fit_pos / n_fit * (1 - y);
-    };
-    double best = kInf, best_k = 0;
-    for (const double k : candidates) {
-      const double e = objective_at(k);
-      if (e < best - kTie) {
-        best = e;
-        best_k = k;
-      }
-    }
-    double y_best = kInf;
-    for (const auto& [name, c] : curves) y_best = std::min(y_best, c.at(best_k));
-    if (objective == "demographic_parity") {
-      out.target_selection_rate = best_k;
-    } else {
-      out.target_fpr = best_k;
-      out.target_tpr = y_best;
-    }
-    for (const auto& entry : curves) {
-      const Curve& c = entry.second;
-      const std::string& name = entry.first;
-      auto it = std::find_if(out.groups.begin(), out.groups.end(),
-                             [&name](const GroupThreshold& g) { return g.group == name; });
-      it->rule = c.rule_at(best_k);
-      if (objective == "equalized_odds") {
-        const double y = c.at(best_k);
-        if (y - y_best > 1e-15 && y - best_k > 1e-15) {
-          it->rule.p_ignore = std::clamp((y - y_best) / (y - best_k), 0.0, 1.0);
-          it->rule.constant = best_k;
-        }
-      }
-    }
-  }
-  double correct = 0;
-  for (auto& g : out.groups) {
-    expected_rates(g, by_group[g.group]);
-    if (g.fitted) correct += g.accuracy * static_cast<double>(g.rows);
-  }
-  out.expected_accuracy = n_fit > 0 ? correct / n_fit : 0.0;
+  out.overall = overall_rule(fit.all, fit.negatives);
+  const FittedCurves fitted = add_groups(fit.by_group, objective, out);
+  if (!fitted.curves.empty()) fit_operating_point(fitted, fit.by_group, objective, out);
+  set_expected_rates(fit.by_group, fitted.rows, out);
   return out;
 }
 

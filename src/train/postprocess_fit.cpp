@@ -102,6 +102,103 @@ std::string number_or_dash(const nlohmann::json& v) {
   return v.is_number() ? fmt(v.get<double>()) : std::string("-");
 }
 
+/// The validation set's predictions as the post-processing steps change them, with what they are
+/// judged on.
+struct ValidationPredictions {
+  ValidationPredictions(LstmClassifier& model, const EncodedDataset& valid,
+                        const std::vector<std::string>& class_labels)
+      : pred(predict(model, valid)), y(valid.labels), labels(class_labels) {}
+
+  Predictions pred;
+  const std::vector<int64_t>& y;
+  const std::vector<std::string>& labels;
+  int64_t positive = -1;  ///< class index for binary tasks, -1 otherwise
+  bool by_group = false;  ///< with thresholds: groups and ids hold each row's group and id
+  std::vector<std::string> groups, ids;
+
+  nlohmann::json numbers() const {
+    return stage_numbers(pred, y, labels, positive, by_group ? &groups : nullptr);
+  }
+};
+
+/// Each validation row's value of the thresholds' group column, and its id (the input of its coin).
+void collect_groups_and_ids(const Dataset& valid, const std::string& group_column,
+                            ValidationPredictions& v) {
+  const auto col = std::find(valid.group_columns.begin(), valid.group_columns.end(), group_column);
+  if (col == valid.group_columns.end()) {
+    throw ConfigError("training.fairness.group_column: \"" + group_column +
+                      "\" is not among the validation data's group columns");
+  }
+  const auto c = static_cast<std::size_t>(col - valid.group_columns.begin());
+  for (const auto& ex : valid.examples) {
+    v.groups.push_back(ex.groups[c]);
+    v.ids.push_back(ex.id);
+  }
+}
+
+/// Fits the softmax temperature on the validation rows, records the fit and applies it to them.
+void fit_temperature_step(ValidationPredictions& v, PostProcess& post) {
+  const auto k = static_cast<int64_t>(v.labels.size());
+  const auto fit = fit_temperature(v.pred.probabilities, k, v.y);
+  post.temperature = fit.temperature;
+  post.details["temperature_fit"] = {{"nll_before", fit.nll_before},
+                                     {"nll_after", fit.nll_after},
+                                     {"iterations", fit.iterations},
+                                     {"at_bound", fit.at_bound},
+                                     {"note", fit.note},
+                                     {"bounds", {kMinTemperature, kMaxTemperature}}};
+  apply_temperature(v.pred.probabilities, k, fit.temperature, v.y, &v.pred.loss);
+  if (fit.at_bound) log::warn("postprocess", "temperature: " + fit.note);
+}
+
+/// Fits per-group thresholds on the validation scores of the positive class and applies them to
+/// the validation rows.
+void fit_thresholds_step(const TrainOptions& tc, ValidationPredictions& v, PostProcess& post) {
+  const auto& y = v.y;
+  std::vector<double> scores(y.size());
+  std::vector<int> is_positive(y.size());
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    scores[i] = v.pred.probabilities[i * 2 + static_cast<std::size_t>(v.positive)];
+    is_positive[i] = y[i] == v.positive ? 1 : 0;
+  }
+  auto t = fit_group_thresholds(scores, is_positive, v.groups, tc.fairness.thresholds.objective);
+  t.column = tc.fairness.group_column;
+  t.positive_label = v.labels[static_cast<std::size_t>(v.positive)];
+  t.seed = tc.seed;
+  for (const auto& g : t.groups) {
+    if (!g.fitted) log::warn("postprocess", t.column + "=\"" + g.group + "\": " + g.reason);
+  }
+  post.thresholds = std::move(t);
+  PostProcess thresholds_only;
+  thresholds_only.thresholds = post.thresholds;
+  apply_postprocess(thresholds_only, v.labels, v.groups, v.ids, {}, v.pred);
+}
+
+/// One log line a step: its validation numbers before and after.
+void log_validation_changes(const TrainOptions& tc, const PostProcess& post,
+                            const nlohmann::json& validation) {
+  const auto& th = tc.fairness.thresholds;
+  const auto& b = validation["before"];
+  const auto& a = validation["after"];
+  if (post.temperature) {
+    log::info("postprocess", "temperature " + fmt(*post.temperature) + ": validation NLL " +
+                                 number_or_dash(b["nll"]) + " -> " + number_or_dash(a["nll"]) +
+                                 ", ECE " + number_or_dash(b["ece"]) + " -> " +
+                                 number_or_dash(a["ece"]));
+  }
+  if (post.thresholds) {
+    const auto metric = th.objective == "demographic_parity" ? "demographic_parity_difference"
+                                                             : "equalized_odds_difference";
+    log::info("postprocess",
+              th.objective + " thresholds on " + tc.fairness.group_column + " (" +
+                  std::to_string(post.thresholds->groups.size()) + " groups): validation " +
+                  metric + " " + number_or_dash(b[metric]) + " -> " + number_or_dash(a[metric]) +
+                  ", accuracy " + number_or_dash(b["accuracy"]) + " -> " +
+                  number_or_dash(a["accuracy"]) + ", macro-F1 " + number_or_dash(b["macro_f1"]) +
+                  " -> " + number_or_dash(a["macro_f1"]));
+  }
+}
+
 }  // namespace
 
 void check_postprocess_config(const RunConfig& config, bool has_validation,
@@ -147,85 +244,21 @@ PostProcess fit_run_postprocess(const RunConfig& config, const Dataset& valid,
     return post;
   }
   check_postprocess_config(config, valid_encoded.size() > 0, labels);
-  auto pred = predict(model, valid_encoded);
-  const auto& y = valid_encoded.labels;
-  const auto k = static_cast<int64_t>(labels.size());
-  const int64_t positive =
-      labels.size() == 2 ? positive_index(labels, th.positive_label, "training.fairness") : -1;
-  std::vector<std::string> groups, ids;
-  if (want_thresholds) {
-    const auto col =
-        std::find(valid.group_columns.begin(), valid.group_columns.end(), tc.fairness.group_column);
-    if (col == valid.group_columns.end()) {
-      throw ConfigError("training.fairness.group_column: \"" + tc.fairness.group_column +
-                        "\" is not among the validation data's group columns");
-    }
-    const auto c = static_cast<std::size_t>(col - valid.group_columns.begin());
-    for (const auto& ex : valid.examples) {
-      groups.push_back(ex.groups[c]);
-      ids.push_back(ex.id);
-    }
-  }
-  const auto* group_ptr = want_thresholds ? &groups : nullptr;
-  nlohmann::json validation = {{"rows", valid_encoded.size()},
-                               {"before", stage_numbers(pred, y, labels, positive, group_ptr)}};
+  ValidationPredictions v(model, valid_encoded, labels);
+  if (labels.size() == 2)
+    v.positive = positive_index(labels, th.positive_label, "training.fairness");
+  v.by_group = want_thresholds;
+  if (want_thresholds) collect_groups_and_ids(valid, tc.fairness.group_column, v);
+  nlohmann::json validation = {{"rows", valid_encoded.size()}, {"before", v.numbers()}};
 
   if (want_temperature) {
-    const auto fit = fit_temperature(pred.probabilities, k, y);
-    post.temperature = fit.temperature;
-    post.details["temperature_fit"] = {{"nll_before", fit.nll_before},
-                                       {"nll_after", fit.nll_after},
-                                       {"iterations", fit.iterations},
-                                       {"at_bound", fit.at_bound},
-                                       {"note", fit.note},
-                                       {"bounds", {kMinTemperature, kMaxTemperature}}};
-    apply_temperature(pred.probabilities, k, fit.temperature, y, &pred.loss);
-    if (fit.at_bound) log::warn("postprocess", "temperature: " + fit.note);
-    if (want_thresholds) {
-      validation["after_temperature"] = stage_numbers(pred, y, labels, positive, group_ptr);
-    }
+    fit_temperature_step(v, post);
+    if (want_thresholds) validation["after_temperature"] = v.numbers();
   }
-  if (want_thresholds) {
-    std::vector<double> scores(y.size());
-    std::vector<int> is_positive(y.size());
-    for (std::size_t i = 0; i < y.size(); ++i) {
-      scores[i] = pred.probabilities[i * 2 + static_cast<std::size_t>(positive)];
-      is_positive[i] = y[i] == positive ? 1 : 0;
-    }
-    auto t = fit_group_thresholds(scores, is_positive, groups, th.objective);
-    t.column = tc.fairness.group_column;
-    t.positive_label = labels[static_cast<std::size_t>(positive)];
-    t.seed = tc.seed;
-    for (const auto& g : t.groups) {
-      if (!g.fitted) log::warn("postprocess", t.column + "=\"" + g.group + "\": " + g.reason);
-    }
-    post.thresholds = std::move(t);
-    PostProcess thresholds_only;
-    thresholds_only.thresholds = post.thresholds;
-    apply_postprocess(thresholds_only, labels, groups, ids, {}, pred);
-  }
-  validation["after"] = stage_numbers(pred, y, labels, positive, group_ptr);
+  if (want_thresholds) fit_thresholds_step(tc, v, post);
+  validation["after"] = v.numbers();
   post.details["validation"] = validation;
-
-  const auto& b = validation["before"];
-  const auto& a = validation["after"];
-  if (post.temperature) {
-    log::info("postprocess", "temperature " + fmt(*post.temperature) + ": validation NLL " +
-                                 number_or_dash(b["nll"]) + " -> " + number_or_dash(a["nll"]) +
-                                 ", ECE " + number_or_dash(b["ece"]) + " -> " +
-                                 number_or_dash(a["ece"]));
-  }
-  if (post.thresholds) {
-    const auto metric = th.objective == "demographic_parity" ? "demographic_parity_difference"
-                                                             : "equalized_odds_difference";
-    log::info("postprocess",
-              th.objective + " thresholds on " + tc.fairness.group_column + " (" +
-                  std::to_string(post.thresholds->groups.size()) + " groups): validation " +
-                  metric + " " + number_or_dash(b[metric]) + " -> " + number_or_dash(a[metric]) +
-                  ", accuracy " + number_or_dash(b["accuracy"]) + " -> " +
-                  number_or_dash(a["accuracy"]) + ", macro-F1 " + number_or_dash(b["macro_f1"]) +
-                  " -> " + number_or_dash(a["macro_f1"]));
-  }
+  log_validation_changes(tc, post, validation);
   write_json_atomic(path, postprocess_to_json(post));
   return post;
 }
