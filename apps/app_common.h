@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 
@@ -30,6 +31,19 @@ inline void add_common_flags(CLI::App& app, std::function<std::string()> version
   app.footer(kExitCodesHelp);
 }
 
+
+/// Checks that an integer flag's text is a whole number within int64 (CLI11 alone would clamp
+/// 99999999999999999999 to 2^63 - 1 without a word).
+inline const CLI::Validator kInt64{
+    [](std::string& text) -> std::string {
+      long long value = 0;
+      const char* end = text.data() + text.size();
+      const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+      if (ec == std::errc::result_out_of_range) return "out of range (beyond 64-bit integers): " + text;
+      if (ec != std::errc() || ptr != end) return "not a whole number: " + text;
+      return "";
+    },
+    "INT"};
 
 /// The flags of every command that reads a JSON config: --config, --set (repeatable) and
 /// --print-config.

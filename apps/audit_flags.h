@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app_common.h"
 #include "fm/config/audit_policy.h"
 #include "fm/config/sources.h"
 #include "fm/fairness/gates.h"
@@ -51,7 +52,8 @@ class AuditPolicyFlags {
     add_list("-g,--group-column", group_columns_, "Group column to audit (repeatable)");
     add_list("-t,--threshold", thresholds_, "Decision threshold on the positive score (repeatable)");
     add_list("--gate", gates_, "Add a gate METRIC<=X or METRIC>=X (repeatable)");
-    app.add_option("--bootstrap", bootstrap_, "Bootstrap resamples (0 = no intervals; default 1000)");
+    app.add_option("--bootstrap", bootstrap_, "Bootstrap resamples (0 = no intervals; default 1000)")
+        ->check(kInt64);
   }
 
   /// Sets the keys of the flags given on the command line.

@@ -18,13 +18,16 @@ int main(int argc, char** argv) {
   app.add_option("-d,--data", job.data, "Labelled data file (.csv or .jsonl)");
   app.add_option("-f,--format", job.format, "Report format: text, json or markdown")
       ->capture_default_str();
-  app.add_option("--digits", job.digits, "Digits in the text/markdown report")->capture_default_str();
+  app.add_option("--digits", job.digits, "Digits in the text/markdown report")
+      ->check(fm::app::kInt64)->capture_default_str();
   app.add_option("-p,--predictions", job.predictions,
                  "Write id,y_true,y_pred,p_<class>...,<groups> CSV here (with several runs, "
                  "-<run name> is added before the extension)");
   app.add_option("-o,--output", job.output, "Write the report here instead of stdout");
-  app.add_option("--threads", job.threads, "LibTorch threads (0 = all cores)")->capture_default_str();
-  app.add_option("--batch-size", job.batch_size, "Inference batch size")->capture_default_str();
+  app.add_option("--threads", job.threads, "LibTorch threads (0 = all cores)")
+      ->check(fm::app::kInt64)->capture_default_str();
+  app.add_option("--batch-size", job.batch_size, "Inference batch size")
+      ->check(fm::app::kInt64)->capture_default_str();
   fm::app::add_common_flags(app, [&] { return fm::version_text(program); }, log_level);
   if (auto rc = fm::app::parse(app, program, argc, argv)) return *rc;
 

@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <string>
+#include <type_traits>
 
 #include "app_common.h"
 #include "fm/jobs/privacy.h"
@@ -23,8 +24,10 @@ int main(int argc, char** argv) {
   fm::privacy::DpSgdQuery q;
   // Each flag fills its optional field only when given (unset = derive it, or an error).
   auto optional = [&](const char* flags, auto& field, const char* help) {
-    return app.add_option_function<typename std::decay_t<decltype(field)>::value_type>(
-        flags, [&field](const auto& v) { field = v; }, help);
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    auto* option = app.add_option_function<T>(flags, [&field](const T& v) { field = v; }, help);
+    if constexpr (std::is_integral_v<T>) option->check(fm::app::kInt64);
+    return option;
   };
   optional("--sample-rate", q.sample_rate, "Sampling rate q in [0, 1] (or N and B)");
   optional("--dataset-size", q.dataset_size, "Training examples N (q = B / N)");

@@ -28,6 +28,13 @@ void require_at_least(const std::string& path, int64_t value, int64_t min) {
   if (value < min) invalid(path, ">= " + std::to_string(min), std::to_string(value));
 }
 
+void require_in_range(const std::string& path, int64_t value, int64_t min, int64_t max) {
+  if (value < min || value > max) {
+    invalid(path, "in [" + std::to_string(min) + ", " + std::to_string(max) + "]",
+            std::to_string(value));
+  }
+}
+
 void require_non_empty(const std::string& path, const std::string& value) {
   if (value.empty()) invalid(path, "non-empty", show(value));
 }

@@ -16,6 +16,8 @@ std::string show(const std::string& s);
 std::string show(double v);
 
 void require_at_least(const std::string& path, int64_t value, int64_t min);
+/// Throws "PATH must be in [MIN, MAX] (got VALUE)" unless min <= value <= max.
+void require_in_range(const std::string& path, int64_t value, int64_t min, int64_t max);
 void require_non_empty(const std::string& path, const std::string& value);
 /// Finite and > 0.
 void require_positive(const std::string& path, double value);

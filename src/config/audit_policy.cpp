@@ -207,13 +207,12 @@ void validate_numbers(const AuditPolicy& p) {
   if (!(p.tau > 0 && p.tau <= 1)) invalid("tau", "in (0, 1]", show(p.tau));
   if (!(p.power != 0 && std::isfinite(p.power)))
     invalid("power", "finite and non-zero", show(p.power));
-  if (p.bootstrap.samples < 0) {
-    invalid("bootstrap.samples", ">= 0", std::to_string(p.bootstrap.samples));
-  }
+  // Each resample keeps its metric values until the percentiles are taken.
+  require_in_range("bootstrap.samples", p.bootstrap.samples, 0, 1'000'000);
   if (!(p.bootstrap.confidence > 0 && p.bootstrap.confidence < 1)) {
     invalid("bootstrap.confidence", "in (0, 1)", show(p.bootstrap.confidence));
   }
-  if (p.threads < 0) invalid("threads", ">= 0", std::to_string(p.threads));
+  require_in_range("threads", p.threads, 0, 4'096);
 }
 
 void validate_gate(const AuditPolicy& p, std::size_t i) {

@@ -151,6 +151,18 @@ void read_output(JsonObjectReader r, OutputOptions& o) {
 
 using namespace validation;  // invalid, show, require_*
 
+// Upper bounds of the config's sizes (README, "Configuration reference"): far beyond any model
+// this CPU toolkit trains, they turn a typo (2^32 hidden units) into a config error instead of a
+// multi-terabyte allocation. The model's total size is checked against memory when it is built.
+constexpr int64_t kMaxVocabulary = 100'000'000;
+constexpr int64_t kMaxSequenceLength = 1'000'000;
+constexpr int64_t kMaxWidth = 65'536;
+constexpr int64_t kMaxLayers = 64;
+constexpr int64_t kMaxEpochs = 1'000'000;
+constexpr int64_t kMaxBatch = 1'000'000;
+constexpr int64_t kMaxThreads = 4'096;
+constexpr int64_t kMaxCopies = 1'000;
+
 void validate_data(const DataOptions& d, bool for_training) {
   if (for_training && d.train.empty()) {
     invalid("data.train", "non-empty for training", show(d.train));
@@ -192,7 +204,7 @@ void validate_tokenizer(const TokenizerOptions& t) {
       invalid("tokenizer.num_words", ">= 3 when tokenizer.oov_token is set",
               std::to_string(*t.num_words));
     }
-    require_at_least("tokenizer.num_words", *t.num_words, 2);
+    require_in_range("tokenizer.num_words", *t.num_words, 2, kMaxVocabulary);
   }
   if (t.split.empty() && !t.char_level) {
     invalid("tokenizer.split", "non-empty unless tokenizer.char_level is true", show(t.split));
@@ -200,15 +212,15 @@ void validate_tokenizer(const TokenizerOptions& t) {
 }
 
 void validate_padding(const PaddingOptions& p) {
-  if (p.maxlen) require_at_least("padding.maxlen", *p.maxlen, 1);
+  if (p.maxlen) require_in_range("padding.maxlen", *p.maxlen, 1, kMaxSequenceLength);
   // The model's embedding reserves index 0 for padding; another value would be read as a word.
   if (p.value != 0) invalid("padding.value", "0 (the model's padding index)", std::to_string(p.value));
 }
 
 void validate_model(const ModelOptions& m) {
-  require_at_least("model.embedding_dim", m.embedding_dim, 1);
-  require_at_least("model.hidden_size", m.hidden_size, 1);
-  require_at_least("model.num_layers", m.num_layers, 1);
+  require_in_range("model.embedding_dim", m.embedding_dim, 1, kMaxWidth);
+  require_in_range("model.hidden_size", m.hidden_size, 1, kMaxWidth);
+  require_in_range("model.num_layers", m.num_layers, 1, kMaxLayers);
   require_unit_interval("model.dropout", m.dropout);
 }
 
@@ -226,9 +238,11 @@ void validate_fairness(const FairnessOptions& f, const DataOptions& d) {
     invalid("training.fairness.group_column", "set (one of data.group_columns) when a mitigation "
             "that uses groups is enabled", show(f.group_column));
   }
-  require_at_least("training.fairness.augmentation.max_copies", f.augmentation.max_copies, 0);
+  require_in_range("training.fairness.augmentation.max_copies", f.augmentation.max_copies, 0,
+                   kMaxCopies);
   require_non_negative("training.fairness.adversarial.alpha", f.adversarial.alpha);
-  require_at_least("training.fairness.adversarial.hidden_size", f.adversarial.hidden_size, 0);
+  require_in_range("training.fairness.adversarial.hidden_size", f.adversarial.hidden_size, 0,
+                   kMaxWidth);
   require_positive("training.fairness.adversarial.learning_rate", f.adversarial.learning_rate);
   require_one_of("training.fairness.adversarial.criterion", f.adversarial.criterion,
                  kAdversaryCriteria);
@@ -244,15 +258,15 @@ void validate_privacy(const PrivacyOptions& p) {
 }
 
 void validate_training(const TrainOptions& t) {
-  require_at_least("training.epochs", t.epochs, 1);
-  require_at_least("training.batch_size", t.batch_size, 1);
+  require_in_range("training.epochs", t.epochs, 1, kMaxEpochs);
+  require_in_range("training.batch_size", t.batch_size, 1, kMaxBatch);
   require_positive("training.learning_rate", t.learning_rate);
   require_non_negative("training.weight_decay", t.weight_decay);
   require_non_negative("training.clip_grad_norm", t.clip_grad_norm);
   require_one_of("training.class_weight", t.class_weight, kClassWeights);
-  require_at_least("training.threads", t.threads, 0);
+  require_in_range("training.threads", t.threads, 0, kMaxThreads);
   require_one_of("training.early_stopping.metric", t.early_stopping.metric, kStoppingMetrics);
-  require_at_least("training.early_stopping.patience", t.early_stopping.patience, 0);
+  require_in_range("training.early_stopping.patience", t.early_stopping.patience, 0, kMaxEpochs);
   require_non_negative("training.early_stopping.min_delta", t.early_stopping.min_delta);
   require_one_of("training.calibrate", t.calibrate, kCalibrations);
   validate_privacy(t.privacy);

@@ -1,6 +1,8 @@
 #include "fm/config/json_reader.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -363,12 +365,90 @@ nlohmann::json parse_override_value(const std::string& text) {
   }
 }
 
+/// One object or array being parsed, for the duplicate-key check.
+struct JsonFrame {
+  bool object = false;
+  std::string path;
+  std::size_t index = 0;                      // arrays: the next element
+  std::string key;                            // objects: the key whose value comes next
+  std::map<std::string, std::string> values;  // objects: key -> its value (shortened JSON)
+  std::optional<std::string> duplicate_of;     // objects: the earlier value of `key`, repeated
+};
+
+std::string shortened(const nlohmann::json& value) {
+  auto text = value.dump();
+  return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+}
+
 bool is_index(const std::string& key) {
   return !key.empty() && key.size() < 10 &&
          std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
+
+std::string json_error_text(const std::exception& e) {
+  // nlohmann's messages start with "[json.exception.type.NNN] ": the rest is the reason.
+  std::string what = e.what();
+  if (what.rfind("[json.exception.", 0) == 0) {
+    const auto end = what.find("] ");
+    if (end != std::string::npos) what = what.substr(end + 2);
+  }
+  return what;
+}
+
+nlohmann::json parse_json_unique_keys(const std::string& text) {
+  std::vector<JsonFrame> stack;
+  auto child_path = [&]() {
+    if (stack.empty()) return std::string();
+    auto& f = stack.back();
+    return f.object ? join_json_path(f.path, f.key) : f.path + "[" + std::to_string(f.index) + "]";
+  };
+  auto record = [&](const nlohmann::json& value) {
+    if (stack.empty()) return;
+    auto& f = stack.back();
+    if (!f.object) {
+      ++f.index;
+      return;
+    }
+    if (f.duplicate_of) {
+      throw ConfigError(join_json_path(f.path, f.key) + ": duplicate key (values " +
+                        *f.duplicate_of + " and " + shortened(value) +
+                        "; JSON would silently keep the last, so fmkit refuses)");
+    }
+    f.values[f.key] = shortened(value);
+  };
+  using Event = nlohmann::json::parse_event_t;
+  auto callback = [&](int, Event event, nlohmann::json& parsed) {
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start: {
+        JsonFrame frame;
+        frame.object = event == Event::object_start;
+        frame.path = child_path();
+        stack.push_back(std::move(frame));
+        break;
+      }
+      case Event::key: {
+        auto& f = stack.back();
+        f.key = parsed.get<std::string>();
+        const auto seen = f.values.find(f.key);
+        if (seen != f.values.end()) f.duplicate_of = seen->second;
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        stack.pop_back();
+        record(parsed);
+        break;
+      case Event::value:
+        record(parsed);
+        break;
+    }
+    return true;
+  };
+  return nlohmann::json::parse(text, callback);
+}
 
 nlohmann::json load_json_file(const std::string& path, const std::string& what) {
   if (std::filesystem::is_directory(path)) {
@@ -381,13 +461,15 @@ nlohmann::json load_json_file(const std::string& path, const std::string& what) 
   if (in.bad()) throw ConfigError(path + ": cannot read " + what + ": " + std::strerror(errno));
   const std::string text = buffer.str();
   try {
-    return nlohmann::json::parse(text);
+    return parse_json_unique_keys(text);
   } catch (const nlohmann::json::parse_error& e) {
     const auto [line, column] = line_and_column(text, e.byte);
     throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
                       ": malformed JSON: " + parse_error_reason(e.what()));
   } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(path + ": malformed JSON: " + e.what());
+    throw ConfigError(path + ": malformed JSON: " + json_error_text(e));
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
   }
 }
 

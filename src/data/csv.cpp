@@ -185,9 +185,8 @@ void CsvParser::check_record(std::size_t count, const std::vector<std::string_vi
          "expected " + std::to_string(expected) + " field" + (expected == 1 ? "" : "s") +
              ", found " + std::to_string(count));
   }
-  if (find_invalid_utf8(s_.substr(record_start_, pos_ - record_start_)) == std::string_view::npos) {
-    return;
-  }
+  const auto record = s_.substr(record_start_, pos_ - record_start_);
+  if (find_invalid_utf8(record) == std::string_view::npos) return;
   for (std::size_t i = 0; i < count; ++i) {
     std::size_t bad = find_invalid_utf8(fields[i]);
     if (bad != std::string_view::npos) {
@@ -259,7 +258,14 @@ Dataset read_csv_dataset(const std::string& path, std::string_view content,
     }
     example.groups.reserve(group_indices.size());
     for (std::size_t index : group_indices) example.groups.emplace_back(fields[index]);
-    example.text = fields[text_index];
+    const std::string_view text = fields[text_index];
+    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+      // Valid UTF-8 but never text (a binary file, a broken export): it would become a word.
+      fail(path, field_lines[text_index] + count_line_breaks(text.substr(0, nul)),
+           "NUL byte at byte " + std::to_string(nul) + " of the text column \"" +
+               printable(columns.text_column) + "\" (not text: a binary file?)");
+    }
+    example.text = text;
     data.examples.push_back(std::move(example));
   }
   if (data.examples.empty()) fail(path, 0, "no examples");

@@ -46,6 +46,132 @@ std::string integer_text(const json& value) {
                                     : std::to_string(value.get<std::int64_t>());
 }
 
+/// A string, boolean or integer value as text ("true"/"false", decimal); false for other types.
+bool scalar_text(const json& value, std::string& out) {
+  if (value.is_string()) {
+    out = value.get<std::string>();
+  } else if (value.is_boolean()) {
+    out = value.get<bool>() ? "true" : "false";
+  } else if (value.is_number_integer()) {
+    out = integer_text(value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// Line `line` of `text` as a JSON object; fails on invalid UTF-8, bad JSON or another value.
+json parse_object(const std::string& path, int64_t line, std::string_view text) {
+  std::size_t bad = find_invalid_utf8(text);
+  if (bad != std::string_view::npos) {
+    fail(path, line, "invalid UTF-8 at byte " + std::to_string(bad) + " of the line");
+  }
+  json object;
+  try {
+    object = json::parse(text.data(), text.data() + text.size());
+  } catch (const json::parse_error& e) {
+    fail(path, line, "malformed JSON: " + short_parse_message(e.what()));
+  } catch (const json::exception& e) {
+    // e.g. out_of_range.406 for 1e309; the reason without nlohmann's "[json.exception...] ".
+    const std::string what = e.what();
+    const auto end = what.find("] ");
+    fail(path, line, "malformed JSON: " + (end == std::string::npos ? what : what.substr(end + 2)));
+  }
+  if (!object.is_object()) {
+    fail(path, line, std::string("expected a JSON object, found ") + object.type_name());
+  }
+  return object;
+}
+
+/// The object on one line, with the place its errors name.
+struct LineObject {
+  const std::string& path;
+  int64_t line;
+  const json& object;
+
+  const json& lookup(const std::string& key) const {
+    auto it = object.find(key);
+    if (it == object.end()) {
+      fail(path, line,
+           "missing key \"" + printable(key) + "\"" +
+               describe_choices("keys", key, keys_of(object)));
+    }
+    return *it;
+  }
+  [[noreturn]] void wrong_type(const std::string& key, const char* expected,
+                               const json& value) const {
+    std::string found = value.type_name();
+    if (value.is_number()) found += " " + value.dump();
+    fail(path, line, "key \"" + printable(key) + "\" must be " + expected + ", found " + found);
+  }
+};
+
+std::string read_text(const LineObject& at, const std::string& key) {
+  const json& value = at.lookup(key);
+  if (!value.is_string()) at.wrong_type(key, "a string", value);
+  const auto& text = value.get_ref<const std::string&>();
+  if (const std::size_t nul = text.find('\0'); nul != std::string::npos) {
+    // "\u0000" decodes to a NUL byte: never text, and it would become a vocabulary word.
+    fail(at.path, at.line, "key \"" + printable(key) + "\" holds a NUL character (\\u0000 at "
+                           "character " + std::to_string(nul) + "), which is not text");
+  }
+  return text;
+}
+
+/// Reads the label into `label`; false when the line has none (no key, or null).
+bool read_label(const LineObject& at, const ColumnSpec& columns, std::string& label) {
+  const char* kLabelTypes = "a string, integer or boolean";
+  const json& object = at.object;
+  auto label_it = columns.label_column.empty() ? object.end() : object.find(columns.label_column);
+  const bool has_label = label_it != object.end() && !label_it->is_null();
+  if (columns.require_label && !has_label) {
+    if (label_it == object.end()) at.lookup(columns.label_column);
+    at.wrong_type(columns.label_column, kLabelTypes, *label_it);
+  }
+  if (!has_label) return false;
+  const json& value = *label_it;
+  if (!scalar_text(value, label) &&
+      (!value.is_number_float() || !integral_text(value.get<double>(), label))) {
+    at.wrong_type(columns.label_column, kLabelTypes, value);
+  }
+  if (columns.require_label && label.empty()) {
+    fail(at.path, at.line, "empty label in key \"" + printable(columns.label_column) + "\"");
+  }
+  return true;
+}
+
+std::string read_group(const LineObject& at, const std::string& key) {
+  const json& value = at.lookup(key);
+  std::string group;
+  if (scalar_text(value, group)) return group;
+  if (value.is_number_float()) {
+    if (!integral_text(value.get<double>(), group)) group = value.dump();
+  } else if (!value.is_null()) {
+    at.wrong_type(key, "a string, number, boolean or null", value);
+  }
+  return group;
+}
+
+std::string read_id(const LineObject& at, const std::string& key) {
+  const json& value = at.lookup(key);
+  if (value.is_string()) return value.get<std::string>();
+  if (!value.is_number_integer()) at.wrong_type(key, "a string or integer", value);
+  return integer_text(value);
+}
+
+/// The example on one line, the `index`th of the file; clears data.has_labels when it has no label.
+Example read_example(const LineObject& at, const ColumnSpec& columns, std::size_t index,
+                     Dataset& data) {
+  Example example;
+  example.line = at.line;
+  example.text = read_text(at, columns.text_column);
+  if (!read_label(at, columns, example.label)) data.has_labels = false;
+  example.groups.reserve(columns.group_columns.size());
+  for (const auto& key : columns.group_columns) example.groups.push_back(read_group(at, key));
+  example.id = columns.id_column.empty() ? std::to_string(index) : read_id(at, columns.id_column);
+  return example;
+}
+
 }  // namespace
 
 Dataset read_jsonl_dataset(const std::string& path, std::string_view content,
@@ -68,96 +194,9 @@ Dataset read_jsonl_dataset(const std::string& path, std::string_view content,
     pos = end + 1;
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
 
-    std::size_t bad = find_invalid_utf8(text);
-    if (bad != std::string_view::npos) {
-      fail(path, line, "invalid UTF-8 at byte " + std::to_string(bad) + " of the line");
-    }
-    json object;
-    try {
-      object = json::parse(text.data(), text.data() + text.size());
-    } catch (const json::parse_error& e) {
-      fail(path, line, "malformed JSON: " + short_parse_message(e.what()));
-    }
-    if (!object.is_object()) {
-      fail(path, line, std::string("expected a JSON object, found ") + object.type_name());
-    }
-    auto lookup = [&](const std::string& key) -> const json& {
-      auto it = object.find(key);
-      if (it == object.end()) {
-        fail(path, line,
-             "missing key \"" + printable(key) + "\"" +
-                 describe_choices("keys", key, keys_of(object)));
-      }
-      return *it;
-    };
-    auto wrong_type = [&](const std::string& key, const char* expected, const json& value) {
-      std::string found = value.type_name();
-      if (value.is_number()) found += " " + value.dump();
-      fail(path, line, "key \"" + printable(key) + "\" must be " + expected + ", found " + found);
-    };
-
-    Example example;
-    example.line = line;
-
-    const json& text_value = lookup(columns.text_column);
-    if (!text_value.is_string()) wrong_type(columns.text_column, "a string", text_value);
-    example.text = text_value.get<std::string>();
-
-    const char* kLabelTypes = "a string, integer or boolean";
-    auto label_it = columns.label_column.empty() ? object.end() : object.find(columns.label_column);
-    const bool has_label = label_it != object.end() && !label_it->is_null();
-    if (columns.require_label && !has_label) {
-      if (label_it == object.end()) lookup(columns.label_column);
-      wrong_type(columns.label_column, kLabelTypes, *label_it);
-    }
-    if (!has_label) data.has_labels = false;
-    if (has_label) {
-      const json& value = *label_it;
-      if (value.is_string()) {
-        example.label = value.get<std::string>();
-      } else if (value.is_boolean()) {
-        example.label = value.get<bool>() ? "true" : "false";
-      } else if (value.is_number_integer()) {
-        example.label = integer_text(value);
-      } else if (!value.is_number_float() || !integral_text(value.get<double>(), example.label)) {
-        wrong_type(columns.label_column, kLabelTypes, value);
-      }
-      if (columns.require_label && example.label.empty()) {
-        fail(path, line, "empty label in key \"" + printable(columns.label_column) + "\"");
-      }
-    }
-
-    example.groups.reserve(columns.group_columns.size());
-    for (const auto& key : columns.group_columns) {
-      const json& value = lookup(key);
-      std::string group;
-      if (value.is_string()) {
-        group = value.get<std::string>();
-      } else if (value.is_boolean()) {
-        group = value.get<bool>() ? "true" : "false";
-      } else if (value.is_number_integer()) {
-        group = integer_text(value);
-      } else if (value.is_number_float()) {
-        if (!integral_text(value.get<double>(), group)) group = value.dump();
-      } else if (!value.is_null()) {
-        wrong_type(key, "a string, number, boolean or null", value);
-      }
-      example.groups.push_back(std::move(group));
-    }
-
-    if (columns.id_column.empty()) {
-      example.id = std::to_string(data.examples.size());
-    } else {
-      const json& value = lookup(columns.id_column);
-      if (value.is_string()) {
-        example.id = value.get<std::string>();
-      } else if (value.is_number_integer()) {
-        example.id = integer_text(value);
-      } else {
-        wrong_type(columns.id_column, "a string or integer", value);
-      }
-    }
-    data.examples.push_back(std::move(example));
+    const json object = parse_object(path, line, text);
+    data.examples.push_back(
+        read_example(LineObject{path, line, object}, columns, data.examples.size(), data));
   }
   if (data.examples.empty()) fail(path, 0, "no examples");
   return data;

@@ -44,8 +44,10 @@ std::vector<IdentityTermCategory> load_identity_terms(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(path + ": malformed JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    std::string what = e.what();  // without nlohmann's "[json.exception.type.NNN] " prefix
+    if (what.find("] ") != std::string::npos) what = what.substr(what.find("] ") + 2);
+    throw ConfigError(path + ": malformed JSON: " + what);
   }
   if (!j.is_object()) throw ConfigError(path + ": expected an object {\"category\": [terms...]}");
   std::vector<IdentityTermCategory> out;

@@ -6,6 +6,7 @@
 
 #include "fm/data/redaction.h"
 #include "fm/error.h"
+#include "fm/validation.h"
 #include "fm/io/files.h"
 #include "fm/log.h"
 #include "fm/model/runtime.h"
@@ -52,7 +53,8 @@ void run_eval(const EvalJob& job) {
   if (job.digits < 0 || job.digits > 15) {
     throw ConfigError("--digits must be in [0, 15] (got " + std::to_string(job.digits) + ")");
   }
-  if (job.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
+  validation::require_in_range("--batch-size", job.batch_size, 1, 1'000'000);
+  validation::require_in_range("--threads", job.threads, 0, 4'096);
   const auto pred_paths =
       job.predictions.empty() ? std::vector<std::string>{} : predictions_paths(job.predictions, job.runs);
   // An output must never be one of the inputs (the data, a file of a run).

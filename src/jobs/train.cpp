@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -90,6 +91,14 @@ TrainInputs read_inputs(const RunConfig& cfg, BiasMitigation& fairness) {
     in.test = read_dataset(cfg.data.test, spec);
     redact_dataset(in.test, redactor, in.test_redacted);
     in.has_test = true;
+  }
+  const auto empty_texts = std::count_if(in.train.examples.begin(), in.train.examples.end(),
+                                         [](const Example& ex) { return ex.text.empty(); });
+  if (empty_texts == static_cast<std::ptrdiff_t>(in.train.examples.size())) {
+    log::warn("data", cfg.data.train + ": every text is empty: the model can only learn how "
+                                       "often each label occurs");
+  } else if (empty_texts > 0) {
+    log::info("data", cfg.data.train + ": " + std::to_string(empty_texts) + " empty texts");
   }
   fairness.augment(in.train, cfg.tokenizer, cfg.training.seed);  // the training split only
   in.labels = collect_labels(in.train);

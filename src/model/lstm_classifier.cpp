@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <string>
 
 #include <torch/torch.h>
+
+#include "fm/error.h"
+#include "fm/io/memory.h"
 
 namespace fm {
 namespace {
@@ -33,9 +37,41 @@ torch::Tensor gather_last(const torch::Tensor& x, const torch::Tensor& len) {
 
 }  // namespace
 
+double lstm_classifier_parameters(const ModelOptions& options, int64_t vocab_size,
+                                  int64_t num_classes) {
+  const double e = static_cast<double>(options.embedding_dim);
+  const double h = static_cast<double>(options.hidden_size);
+  const double dirs = options.bidirectional ? 2 : 1;
+  double n = static_cast<double>(vocab_size) * e;
+  for (int64_t layer = 0; layer < options.num_layers; ++layer) {
+    const double in = layer == 0 ? e : h * dirs;
+    n += dirs * (4 * h * in + 4 * h * h + 8 * h);
+  }
+  return n + static_cast<double>(num_classes) * (h * dirs + 1);
+}
+
+void check_model_fits(const ModelOptions& options, int64_t vocab_size, int64_t num_classes,
+                      double bytes_per_parameter, const std::string& purpose) {
+  const double parameters = lstm_classifier_parameters(options, vocab_size, num_classes);
+  const double need = parameters * bytes_per_parameter;
+  const double have = physical_memory_bytes();
+  if (have <= 0 || need <= have) return;
+  char text[320];
+  std::snprintf(text, sizeof(text),
+                "model: %.3g parameters (%lld embedding dims x %lld words, %lld hidden x %lld "
+                "layers) need %.3g GiB %s, more than this machine's %.3g GiB (see "
+                "model.embedding_dim, model.hidden_size, model.num_layers, tokenizer.num_words)",
+                parameters, static_cast<long long>(options.embedding_dim),
+                static_cast<long long>(vocab_size), static_cast<long long>(options.hidden_size),
+                static_cast<long long>(options.num_layers), need / (1 << 30), purpose.c_str(),
+                have / (1 << 30));
+  throw ConfigError(text);
+}
+
 LstmClassifierImpl::LstmClassifierImpl(const ModelOptions& options, int64_t vocab_size,
                                        int64_t num_classes)
     : options_(options), vocab_size_(vocab_size), num_classes_(num_classes) {
+  check_model_fits(options, vocab_size, num_classes, 4, "to hold the weights");
   const int64_t e = options.embedding_dim;
   const int64_t h = options.hidden_size;
   const int64_t dirs = options.bidirectional ? 2 : 1;

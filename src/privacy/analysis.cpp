@@ -71,7 +71,8 @@ void DpSgdQuery::validate() const {
 
   if (steps && epochs) throw ConfigError("give either --steps or --epochs, not both");
   if (!steps && !epochs) throw ConfigError("--steps T or --epochs E is required");
-  if (steps) validation::require_at_least("--steps", *steps, 0);
+  // Beyond 1e15 steps the accountant's RDP * steps loses every digit; no training runs that long.
+  if (steps) validation::require_in_range("--steps", *steps, 0, 1'000'000'000'000'000);
   if (epochs) {
     validation::require_non_negative("--epochs", *epochs);
     if (sample_rate && *sample_rate == 0 && *epochs > 0) {

@@ -107,10 +107,10 @@ std::string privacy_note(const nlohmann::json& p) {
   }
   std::snprintf(buf, sizeof(buf),
                 "privacy: DP-SGD, epsilon %.4g at delta %g (noise multiplier %.4g, max grad norm "
-                "%g, sample rate %.4g, %lld steps; the model weights only)",
+                "%g, sample rate %.4g, %.0f steps; the model weights only)",
                 number("epsilon"), number("delta"), number("noise_multiplier"),
                 number("max_grad_norm"), number("sample_rate"),
-                static_cast<long long>(p.value("steps", int64_t{0})));
+                number("steps"));
   return buf;
 }
 

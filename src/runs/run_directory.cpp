@@ -7,6 +7,7 @@
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/torch.h>
 
+#include "fm/config/json_reader.h"
 #include "fm/error.h"
 #include "fm/io/files.h"
 #include "fm/log.h"
@@ -31,13 +32,33 @@ std::string read_run_file(const std::string& path, const char* what_if_missing) 
   }
 }
 
+/// Which file of a run disagrees with the weights, from the tensor whose shape differs: the
+/// embedding's rows come from tokenizer.json's vocabulary, the output layer's rows from
+/// labels.json, every other size from config.json's model section.
+std::string shape_mismatch_blame(const std::string& name, const torch::Tensor& found,
+                                 const torch::Tensor& expected) {
+  const bool rows_differ = found.dim() == expected.dim() && found.dim() > 0 &&
+                           found.size(0) != expected.size(0) &&
+                           (found.dim() == 1 || found.sizes().slice(1) == expected.sizes().slice(1));
+  if (name == "embedding.weight" && rows_differ) {
+    return "tokenizer.json's vocabulary of " + std::to_string(expected.size(0)) +
+           " indices and the weights' " + std::to_string(found.size(0)) +
+           " embedding rows disagree: files of different runs?";
+  }
+  if ((name == "fc.weight" || name == "fc.bias") && rows_differ) {
+    return "labels.json's " + std::to_string(expected.size(0)) + " labels and the weights' " +
+           std::to_string(found.size(0)) + " output classes disagree: files of different runs?";
+  }
+  return "config.json's model section and the weights disagree";
+}
+
 }  // namespace
 
 nlohmann::json parse_run_json(std::string_view text, const std::string& path) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw ModelError(path + ": corrupt JSON (" + std::string(e.what()) + ")");
+    throw ModelError(path + ": corrupt JSON (" + json_error_text(e) + ")");
   }
 }
 
@@ -127,8 +148,8 @@ void load_state_dict_bytes(torch::nn::Module& module, std::string_view raw,
     auto t = src.toTensor();
     if (t.sizes() != target.sizes()) {
       throw ModelError(path + ": tensor \"" + name + "\" has shape " + c10::str(t.sizes()) +
-                       ", the model expects " + c10::str(target.sizes()) +
-                       " (config.json and weights disagree)");
+                       ", the model expects " + c10::str(target.sizes()) + " (" +
+                       shape_mismatch_blame(name, t, target) + ")");
     }
     target.copy_(t);
     seen.insert(name);

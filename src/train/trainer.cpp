@@ -93,7 +93,9 @@ Trainer::Trainer(const RunConfig& config, std::string run_dir, nlohmann::json da
       dir_(std::move(run_dir)),
       data_digests_(std::move(data_digests)),
       fairness_(fairness),
-      model_(config.model, vocab_size, num_classes),
+      model_((check_model_fits(config.model, vocab_size, num_classes, 16,
+                               "to train with Adam (weights, gradients, two moments)"),
+              LstmClassifier(config.model, vocab_size, num_classes))),
       optimizer_(model_->parameters(), torch::optim::AdamOptions(config.training.learning_rate)
                                            .weight_decay(config.training.weight_decay)),
       class_weights_(class_weights(train, num_classes, config.training.class_weight)),

@@ -101,7 +101,7 @@ fm_privacy_test(steps_and_epochs 2 "give either --steps or --epochs, not both$" 
   ${PRIVACY} ${P_OK} --epochs 2 --noise-multiplier 1 --delta 1e-5)
 fm_privacy_test(no_length 2 "--steps T or --epochs E is required$" --
   ${PRIVACY} --sample-rate 0.01 --noise-multiplier 1 --delta 1e-5)
-fm_privacy_test(negative_steps 2 "--steps must be >= 0 \\(got -5\\)$" --
+fm_privacy_test(negative_steps 2 "--steps must be in \\[0, 1000000000000000\\] \\(got -5\\)$" --
   ${PRIVACY} --sample-rate 0.01 --steps -5 --noise-multiplier 1 --delta 1e-5)
 fm_privacy_test(epochs_at_rate_zero 2 "--epochs needs --sample-rate > 0" --
   ${PRIVACY} --sample-rate 0 --epochs 1 --noise-multiplier 1 --delta 1e-5)

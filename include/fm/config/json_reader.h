@@ -113,9 +113,19 @@ class JsonObjectReader {
   std::vector<std::string> known_;
 };
 
+/// The reason of a nlohmann::json exception without its "[json.exception.type.NNN] " prefix, e.g.
+/// "number overflow parsing '1e309'".
+std::string json_error_text(const std::exception& e);
+
+/// Parses JSON text like nlohmann::json::parse, but a key that appears twice in one object throws
+/// fm::ConfigError "PATH: duplicate key (values A and B; ...)" (JSON parsers silently keep the
+/// last one, so a config with a repeated key would not do what it says).
+nlohmann::json parse_json_unique_keys(const std::string& text);
+
 /// Reads and parses a JSON config file. Missing/unreadable → ConfigError "path: cannot open WHAT:
 /// reason"; malformed → ConfigError "path:LINE:COL: malformed JSON: reason" (LINE/COL 1-based, where
-/// the parser stopped). `what` names the kind of file in messages ("config", "policy").
+/// the parser stopped); a duplicate key → ConfigError "path: KEY.PATH: duplicate key (values A and
+/// B; ...)". `what` names the kind of file in messages ("config", "policy").
 nlohmann::json load_json_file(const std::string& path, const std::string& what);
 
 /// Applies one `key.path=value` assignment to `root` (the JSON form of a config): the value is

@@ -11,4 +11,7 @@ namespace fm {
 /// third of a DP-SGD epoch and half of a repeated tokenizer pass. Call once at start-up.
 void keep_freed_memory();
 
+/// This machine's physical memory in bytes (sysconf), or 0 when it cannot be read.
+double physical_memory_bytes();
+
 }  // namespace fm

@@ -33,6 +33,20 @@ struct ForwardTrace {
   std::vector<std::pair<std::string, c10::intrusive_ptr<LstmCapture>>> captures;
 };
 
+/// Number of parameters of an LstmClassifier (embedding, every LSTM layer and direction, the
+/// output layer), computed from the sizes alone (before anything is allocated), in double so that
+/// absurd sizes do not overflow.
+double lstm_classifier_parameters(const ModelOptions& options, int64_t vocab_size,
+                                  int64_t num_classes);
+
+/// Refuses a model that cannot fit in this machine's memory before any allocation: fm::ConfigError
+/// "model: N parameters (E embedding dims × V words, H hidden × L layers) need X GiB for `purpose`,
+/// more than this machine's Y GiB (model.embedding_dim, model.hidden_size, model.num_layers,
+/// tokenizer.num_words)". `bytes_per_parameter` is 4 to hold the weights, 16 to train them with
+/// Adam (weights, gradients, two moments).
+void check_model_fits(const ModelOptions& options, int64_t vocab_size, int64_t num_classes,
+                      double bytes_per_parameter, const std::string& purpose);
+
 /// Parameter names follow PyTorch (`embedding.weight`, `lstm.weight_ih_l0`, `lstm.bias_hh_l1_reverse`,
 /// `fc.weight`…), so a state dict loads into `nn.Embedding`/`nn.LSTM(batch_first=True)`/`nn.Linear`.
 class LstmClassifierImpl : public torch::nn::Module {

@@ -247,11 +247,11 @@ TEST(AuditPolicy, ValidateNumbers) {
   EXPECT_EQ(validate_error([](AuditPolicy& p) { p.power = 0; }),
             "power must be finite and non-zero (got 0.0)");
   EXPECT_EQ(validate_error([](AuditPolicy& p) { p.bootstrap.samples = -1; }),
-            "bootstrap.samples must be >= 0 (got -1)");
+            "bootstrap.samples must be in [0, 1000000] (got -1)");
   EXPECT_EQ(validate_error([](AuditPolicy& p) { p.bootstrap.confidence = 1; }),
             "bootstrap.confidence must be in (0, 1) (got 1.0)");
   EXPECT_EQ(validate_error([](AuditPolicy& p) { p.threads = -1; }),
-            "threads must be >= 0 (got -1)");
+            "threads must be in [0, 4096] (got -1)");
 }
 
 TEST(AuditPolicy, ValidateGates) {

@@ -523,6 +523,30 @@ TEST(LoadRunConfig, MissingFile) {
             kDataDir + ": cannot open config: is a directory");
 }
 
+TEST(LoadRunConfig, DuplicateKeysAreRefusedWithBothValues) {
+  // JSON parsers keep the last value of a repeated key; a config that says two things is refused.
+  const std::string path =
+      write_temp("duplicate.json", R"({"training": {"epochs": 3, "batch_size": 8, "epochs": 5}})");
+  EXPECT_EQ(error_of([&] { fm::load_run_config(path); }),
+            path + ": training.epochs: duplicate key (values 3 and 5; JSON would silently keep "
+                   "the last, so fmkit refuses)");
+  const std::string nested = write_temp(
+      "duplicate_nested.json", R"({"data": {"group_columns": ["a"]}, "data": {"train": "x"}})");
+  EXPECT_EQ(error_of([&] { fm::load_run_config(nested); }),
+            nested + R"(: data: duplicate key (values {"group_columns":["a"]} and {"train":"x"}; )"
+                     "JSON would silently keep the last, so fmkit refuses)");
+  // The same key in different objects is no duplicate.
+  EXPECT_NO_THROW(fm::load_run_config(write_temp(
+      "same_key_elsewhere.json", R"({"model": {"hidden_size": 8}, "training": {"fairness": )"
+                                 R"({"adversarial": {"hidden_size": 4}}}})")));
+}
+
+TEST(LoadRunConfig, NumberOverflowNamesTheFileWithoutLibraryNoise) {
+  const std::string path = write_temp("overflow.json", R"({"training": {"epochs": 1e309}})");
+  EXPECT_EQ(error_of([&] { fm::load_run_config(path); }),
+            path + ": malformed JSON: number overflow parsing '1e309'");
+}
+
 TEST(LoadRunConfig, MalformedJsonNamesLineAndColumn) {
   // Python's json.load reports the same spot: "line 4 column 3".
   const std::string path = kDataDir + "trailing_comma.json";
@@ -728,7 +752,7 @@ const Rule kRules[] = {
      },
      "data.group_columns[2] must be distinct from data.group_columns[0] (got \"gender\")"},
     {"num_words_one", [](RunConfig& c) { c.tokenizer.num_words = 1; },
-     "tokenizer.num_words must be >= 2 (got 1)"},
+     "tokenizer.num_words must be in [2, 100000000] (got 1)"},
     {"num_words_two_with_oov",
      [](RunConfig& c) {
        c.tokenizer.num_words = 2;
@@ -738,23 +762,23 @@ const Rule kRules[] = {
     {"split_empty", [](RunConfig& c) { c.tokenizer.split = ""; },
      "tokenizer.split must be non-empty unless tokenizer.char_level is true (got \"\")"},
     {"maxlen_zero", [](RunConfig& c) { c.padding.maxlen = 0; },
-     "padding.maxlen must be >= 1 (got 0)"},
+     "padding.maxlen must be in [1, 1000000] (got 0)"},
     {"pad_value_nonzero", [](RunConfig& c) { c.padding.value = 3; },
      "padding.value must be 0 (the model's padding index) (got 3)"},
     {"embedding_dim_zero", [](RunConfig& c) { c.model.embedding_dim = 0; },
-     "model.embedding_dim must be >= 1 (got 0)"},
+     "model.embedding_dim must be in [1, 65536] (got 0)"},
     {"hidden_size_zero", [](RunConfig& c) { c.model.hidden_size = 0; },
-     "model.hidden_size must be >= 1 (got 0)"},
+     "model.hidden_size must be in [1, 65536] (got 0)"},
     {"num_layers_negative", [](RunConfig& c) { c.model.num_layers = -1; },
-     "model.num_layers must be >= 1 (got -1)"},
+     "model.num_layers must be in [1, 64] (got -1)"},
     {"dropout_one", [](RunConfig& c) { c.model.dropout = 1.0; },
      "model.dropout must be in [0, 1) (got 1.0)"},
     {"dropout_negative", [](RunConfig& c) { c.model.dropout = -0.5; },
      "model.dropout must be in [0, 1) (got -0.5)"},
     {"epochs_zero", [](RunConfig& c) { c.training.epochs = 0; },
-     "training.epochs must be >= 1 (got 0)"},
+     "training.epochs must be in [1, 1000000] (got 0)"},
     {"batch_size_zero", [](RunConfig& c) { c.training.batch_size = 0; },
-     "training.batch_size must be >= 1 (got 0)"},
+     "training.batch_size must be in [1, 1000000] (got 0)"},
     {"learning_rate_zero", [](RunConfig& c) { c.training.learning_rate = 0.0; },
      "training.learning_rate must be a finite number > 0 (got 0.0)"},
     {"learning_rate_inf",
@@ -766,13 +790,17 @@ const Rule kRules[] = {
      "training.clip_grad_norm must be a finite number >= 0 (got -1.0)"},
     {"class_weight_unknown", [](RunConfig& c) { c.training.class_weight = "balnced"; },
      "training.class_weight must be one of \"none\", \"balanced\" (got \"balnced\")"},
+    {"hidden_size_huge", [](RunConfig& c) { c.model.hidden_size = int64_t{1} << 32; },
+     "model.hidden_size must be in [1, 65536] (got 4294967296)"},
+    {"epochs_huge", [](RunConfig& c) { c.training.epochs = int64_t{1} << 40; },
+     "training.epochs must be in [1, 1000000] (got 1099511627776)"},
     {"threads_negative", [](RunConfig& c) { c.training.threads = -1; },
-     "training.threads must be >= 0 (got -1)"},
+     "training.threads must be in [0, 4096] (got -1)"},
     {"metric_unknown", [](RunConfig& c) { c.training.early_stopping.metric = "f1"; },
      "training.early_stopping.metric must be one of \"macro_f1\", \"accuracy\", "
      "\"weighted_f1\", \"loss\" (got \"f1\")"},
     {"patience_negative", [](RunConfig& c) { c.training.early_stopping.patience = -1; },
-     "training.early_stopping.patience must be >= 0 (got -1)"},
+     "training.early_stopping.patience must be in [0, 1000000] (got -1)"},
     {"min_delta_negative", [](RunConfig& c) { c.training.early_stopping.min_delta = -0.5; },
      "training.early_stopping.min_delta must be a finite number >= 0 (got -0.5)"},
     {"output_dir_empty", [](RunConfig& c) { c.output.dir = ""; },

@@ -480,3 +480,22 @@ TEST(StratifiedSplit, ClampingAndEdgeFractions) {
 }
 
 }  // namespace
+
+namespace {
+
+// A NUL byte is valid UTF-8 but never text; it used to become a vocabulary word.
+TEST(DatasetReaders, NulInTextIsADataErrorNamingLineAndByte) {
+  const std::string csv = std::string("text,label\nfine,x\nbin") + '\0' + "ary,y\n";
+  EXPECT_EQ(csv_error(csv).substr(csv_error(csv).find(':')),
+            ":3: NUL byte at byte 3 of the text column \"text\" (not text: a binary file?)");
+  const std::string jsonl = "{\"text\": \"ok\", \"label\": \"x\"}\n{\"text\": \"a\\u0000b\", \"label\": \"y\"}\n";
+  EXPECT_EQ(jsonl_error(jsonl).substr(jsonl_error(jsonl).find(':')),
+            ":2: key \"text\" holds a NUL character (\\u0000 at character 1), which is not text");
+}
+
+TEST(DatasetReaders, JsonNumberOverflowIsAOneLineDataError) {
+  const std::string e = jsonl_error("{\"text\": \"a\", \"label\": 1e309}\n");
+  EXPECT_EQ(e.substr(e.find(':')), ":1: malformed JSON: number overflow parsing '1e309'");
+}
+
+}  // namespace
