@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "fm/error.h"
+#include "fm/log.h"
 
 namespace fm::data_detail {
 
@@ -153,6 +154,13 @@ int64_t count_line_breaks(std::string_view text) {
     }
   }
   return count;
+}
+
+NulTexts::~NulTexts() {
+  if (texts_ == 0) return;
+  log::warn("data", path_ + ":" + std::to_string(first_line_) + ": " + std::to_string(texts_) +
+                        (texts_ == 1 ? " text" : " texts") + " of column \"" + printable(column_) +
+                        "\" with NUL bytes (binary content?): read as spaces");
 }
 
 }  // namespace fm::data_detail

@@ -29,6 +29,28 @@ std::string printable(std::string_view text);
 /// Throws fm::DataError "path:line: message" (line ≤ 0: "path: message").
 [[noreturn]] void fail(const std::string& path, int64_t line, const std::string& message);
 
+/// NUL bytes in texts: valid UTF-8 but never text (a binary attachment in a mail corpus, a broken
+/// export), and a tokenizer would make them part of a word. check() reads each NUL as a space; the
+/// destructor warns once per file with the count and the first line.
+class NulTexts {
+ public:
+  NulTexts(std::string path, std::string column) : path_(std::move(path)), column_(std::move(column)) {}
+  NulTexts(const NulTexts&) = delete;
+  NulTexts& operator=(const NulTexts&) = delete;
+  ~NulTexts();
+  void check(std::string& text, int64_t line) {
+    if (text.find('\0') == std::string::npos) return;
+    for (auto& c : text) {
+      if (c == '\0') c = ' ';
+    }
+    if (texts_++ == 0) first_line_ = line;
+  }
+
+ private:
+  std::string path_, column_;
+  int64_t texts_ = 0, first_line_ = 0;
+};
+
 /// Number of line breaks (CRLF, LF or lone CR) in `text`.
 int64_t count_line_breaks(std::string_view text);
 

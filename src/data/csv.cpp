@@ -243,6 +243,7 @@ Dataset read_csv_dataset(const std::string& path, std::string_view content,
 
   std::vector<std::string_view> fields;
   std::vector<int64_t> field_lines;
+  NulTexts nul_texts(path, columns.text_column);
   while (std::size_t count = parser.next(fields, field_lines)) {
     parser.check_record(count, fields, field_lines);
     Example example;
@@ -258,14 +259,8 @@ Dataset read_csv_dataset(const std::string& path, std::string_view content,
     }
     example.groups.reserve(group_indices.size());
     for (std::size_t index : group_indices) example.groups.emplace_back(fields[index]);
-    const std::string_view text = fields[text_index];
-    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
-      // Valid UTF-8 but never text (a binary file, a broken export): it would become a word.
-      fail(path, field_lines[text_index] + count_line_breaks(text.substr(0, nul)),
-           "NUL byte at byte " + std::to_string(nul) + " of the text column \"" +
-               printable(columns.text_column) + "\" (not text: a binary file?)");
-    }
-    example.text = text;
+    example.text = fields[text_index];
+    nul_texts.check(example.text, example.line);
     data.examples.push_back(std::move(example));
   }
   if (data.examples.empty()) fail(path, 0, "no examples");

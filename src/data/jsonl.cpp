@@ -109,13 +109,7 @@ struct LineObject {
 std::string read_text(const LineObject& at, const std::string& key) {
   const json& value = at.lookup(key);
   if (!value.is_string()) at.wrong_type(key, "a string", value);
-  const auto& text = value.get_ref<const std::string&>();
-  if (const std::size_t nul = text.find('\0'); nul != std::string::npos) {
-    // "\u0000" decodes to a NUL byte: never text, and it would become a vocabulary word.
-    fail(at.path, at.line, "key \"" + printable(key) + "\" holds a NUL character (\\u0000 at "
-                           "character " + std::to_string(nul) + "), which is not text");
-  }
-  return text;
+  return value.get<std::string>();
 }
 
 /// Reads the label into `label`; false when the line has none (no key, or null).
@@ -186,6 +180,7 @@ Dataset read_jsonl_dataset(const std::string& path, std::string_view content,
   std::size_t pos = 0;
   if (content.size() >= 3 && std::memcmp(content.data(), "\xEF\xBB\xBF", 3) == 0) pos = 3;
   int64_t line = 0;
+  NulTexts nul_texts(path, columns.text_column);
   while (pos < content.size()) {
     ++line;
     std::size_t end = content.find('\n', pos);
@@ -197,6 +192,7 @@ Dataset read_jsonl_dataset(const std::string& path, std::string_view content,
     const json object = parse_object(path, line, text);
     data.examples.push_back(
         read_example(LineObject{path, line, object}, columns, data.examples.size(), data));
+    nul_texts.check(data.examples.back().text, line);
   }
   if (data.examples.empty()) fail(path, 0, "no examples");
   return data;
