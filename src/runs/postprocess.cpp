@@ -11,7 +11,7 @@
 #include "fm/eval/calibration.h"
 #include "fm/eval/metrics.h"
 #include "fm/log.h"
-#include "fm/runs/run_directory.h"
+#include "fm/runs/run_json.h"
 
 namespace fm {
 namespace fs = std::filesystem;

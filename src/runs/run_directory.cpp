@@ -16,21 +16,7 @@
 namespace fm {
 namespace fs = std::filesystem;
 
-void write_json_atomic(const std::string& path, const nlohmann::json& value) {
-  write_file_atomic(path, value.dump(2) + "\n");
-}
-
 namespace {
-
-/// A file that belongs to a run: missing or unreadable is a model error, not a data error.
-std::string read_run_file(const std::string& path, const char* what_if_missing) {
-  if (!fs::exists(path)) throw ModelError(path + ": " + what_if_missing);
-  try {
-    return read_file(path);
-  } catch (const Error& e) {
-    throw ModelError(e.what());
-  }
-}
 
 /// Which file of a run disagrees with the weights, from the tensor whose shape differs: the
 /// embedding's rows come from tokenizer.json's vocabulary, the output layer's rows from
@@ -53,68 +39,6 @@ std::string shape_mismatch_blame(const std::string& name, const torch::Tensor& f
 }
 
 }  // namespace
-
-nlohmann::json parse_run_json(std::string_view text, const std::string& path) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw ModelError(path + ": corrupt JSON (" + json_error_text(e) + ")");
-  }
-}
-
-nlohmann::json read_run_json(const std::string& path) {
-  return parse_run_json(read_run_file(path, "missing (not a complete fmkit run directory?)"), path);
-}
-
-RunDigests RunDigests::from_record(const nlohmann::json& record, const std::string& record_path,
-                                   const std::string& dir) {
-  RunDigests d;
-  d.dir_ = dir;
-  d.record_path_ = record_path;
-  if (!record.is_object() || !record.contains("files")) return d;
-  const auto& files = record["files"];
-  if (!files.is_object()) throw ModelError(record_path + ": files: expected an object");
-  for (const auto& [name, digest] : files.items()) {
-    const bool hex64 = digest.is_string() && digest.get_ref<const std::string&>().size() == 64 &&
-                       digest.get_ref<const std::string&>().find_first_not_of(
-                           "0123456789abcdef") == std::string::npos;
-    const auto parts = fs::path(name);
-    const bool inside = !name.empty() && parts.is_relative() &&
-                        std::find(parts.begin(), parts.end(), "..") == parts.end();
-    if (!hex64 || !inside) {
-      throw ModelError(record_path + ": files." + name +
-                       ": expected a relative path and a SHA-256 of 64 hex digits");
-    }
-    d.digests_[name] = digest.get<std::string>();
-  }
-  d.recorded_ = true;
-  return d;
-}
-
-void RunDigests::verify(const std::string& name, std::string_view bytes) const {
-  if (!recorded_) return;
-  const auto path = (fs::path(dir_) / name).string();
-  const auto it = digests_.find(name);
-  if (it == digests_.end()) {
-    throw ModelError(path + ": not listed in " + record_path_ +
-                     " (not written by fm-train for this run)");
-  }
-  if (sha256_hex(bytes) != it->second) {
-    throw ModelError(path + ": SHA-256 differs from " + record_path_ +
-                     " (the file changed or was damaged after training)");
-  }
-}
-
-std::string RunDigests::read(const std::string& name) const {
-  const auto path = (fs::path(dir_) / name).string();
-  auto bytes = read_run_file(path, "missing (not a complete fmkit run directory?)");
-  verify(name, bytes);
-  return bytes;
-}
-
-void RunDigests::verify_all() const {
-  for (const auto& entry : digests_) read(entry.first);
-}
 
 void save_state_dict(const torch::nn::Module& module, const std::string& path) {
   c10::Dict<std::string, torch::Tensor> dict;
@@ -172,15 +96,7 @@ LoadedRun load_run(const std::string& dir) {
   const auto in_run = [&](const char* name) { return (fs::path(dir) / name).string(); };
   const auto manifest_path = in_run(RunFiles::kManifest);
   run.manifest = read_run_json(manifest_path);
-  const auto& version = run.manifest.is_object() && run.manifest.contains("format_version")
-                            ? run.manifest["format_version"]
-                            : nlohmann::json();
-  if (!version.is_number_integer() || version.get<int64_t>() != kRunFormatVersion) {
-    throw ModelError(manifest_path + ": run format version " +
-                     (version.is_null() ? std::string("(none)") : version.dump()) +
-                     " is not supported by fmkit " + fmkit_version() + " (expects " +
-                     std::to_string(kRunFormatVersion) + ")");
-  }
+  check_run_format(run.manifest, manifest_path);
   const auto digests = RunDigests::from_record(run.manifest, manifest_path, dir);
   if (!digests.recorded()) {
     log::warn("run", manifest_path +
@@ -201,19 +117,8 @@ LoadedRun load_run(const std::string& dir) {
     throw ModelError(in_run(RunFiles::kTokenizer) + ": " + e.what());
   }
   const auto labels_path = in_run(RunFiles::kLabels);
-  const auto labels = parse_run_json(digests.read(RunFiles::kLabels), labels_path);
-  if (!labels.is_object() || !labels.contains("labels") || !labels["labels"].is_array() ||
-      labels["labels"].size() < 2) {
-    throw ModelError(labels_path + ": expected {\"labels\": [at least 2 strings]}");
-  }
-  std::set<std::string> distinct;
-  for (const auto& l : labels["labels"]) {
-    if (!l.is_string()) throw ModelError(labels_path + ": labels must be strings");
-    if (!distinct.insert(l.get<std::string>()).second) {
-      throw ModelError(labels_path + ": label " + l.dump() + " is listed twice");
-    }
-    run.labels.push_back(l.get<std::string>());
-  }
+  run.labels = labels_from_json(parse_run_json(digests.read(RunFiles::kLabels), labels_path),
+                                labels_path);
   run.model = LstmClassifier(run.config.model, run.tokenizer.vocab_size(),
                              static_cast<int64_t>(run.labels.size()));
   load_state_dict_bytes(*run.model, digests.read(RunFiles::kModel), in_run(RunFiles::kModel));

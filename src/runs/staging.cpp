@@ -13,7 +13,8 @@
 #include "fm/error.h"
 #include "fm/io/files.h"
 #include "fm/log.h"
-#include "fm/runs/run_directory.h"
+#include "fm/runs/run_files.h"
+#include "fm/runs/run_json.h"
 
 namespace fm {
 namespace fs = std::filesystem;

@@ -33,37 +33,9 @@
 
 #include "fm/config/config.h"
 #include "fm/model/lstm_classifier.h"
+#include "fm/runs/trainer_state.h"
 
 namespace fm {
-
-/// Format version of checkpoint/state.json.
-constexpr int kCheckpointFormatVersion = 2;
-
-/// Validation (and training) figures of one epoch, as written to metrics.jsonl.
-struct EpochMetrics {
-  int64_t epoch = 0;
-  double train_loss = 0.0;
-  std::optional<double> val_loss, val_accuracy, val_macro_f1, val_weighted_f1;
-  double seconds = 0.0;
-  double tokens_per_second = 0.0;  ///< non-padding training tokens per second
-  std::optional<double> epsilon;   ///< DP-SGD: ε spent after this epoch (training.privacy)
-};
-
-/// One metrics.jsonl line.
-nlohmann::json epoch_json(const EpochMetrics& m);
-
-/// Where training stands after an epoch: what early stopping and --resume need.
-struct TrainerState {
-  int64_t epochs_completed = 0;
-  int64_t best_epoch = 0;           ///< 0 before the first epoch
-  std::optional<double> best_score; ///< the monitored metric, oriented so that higher is better
-  int64_t bad_epochs = 0;           ///< epochs since the last improvement
-  std::vector<EpochMetrics> history;
-};
-
-/// SHA-256 of each data file a run reads, as {"train": {"path", "sha256"}, ...} (validation and
-/// test only when set in `data`). Throws fm::DataError when a file cannot be read.
-nlohmann::json data_digests(const DataOptions& data);
 
 /// Writes a new checkpoint of `run_dir`: `save_extra(dir)` first lets other modules write their
 /// files into it (the adversary's), then weights, best weights (the current ones when `improved`,
@@ -89,10 +61,5 @@ TrainerState open_checkpoint(const std::string& run_dir, const nlohmann::json& d
 /// (after open_checkpoint). Corrupt files throw fm::ModelError.
 void restore_checkpoint(const std::string& run_dir, LstmClassifier& model,
                         torch::optim::Adam& optimizer);
-
-/// --resume finishes a run: only training.epochs, training.threads,
-/// training.early_stopping.patience (and output.dir, where the run is) may differ from the saved
-/// config. Throws fm::ConfigError naming the first other JSON path that differs.
-void check_resume_config(const RunConfig& now, const RunConfig& saved);
 
 }  // namespace fm

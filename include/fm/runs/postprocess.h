@@ -32,7 +32,7 @@
 #include "fm/data/dataset.h"
 #include "fm/data/encoded.h"
 #include "fm/mitigation/thresholds.h"
-#include "fm/runs/predict.h"
+#include "fm/eval/evaluation.h"
 #include "fm/runs/run_files.h"
 
 namespace fm {
