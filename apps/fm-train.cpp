@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   std::string output;
   bool resume = false;
   fm::app::add_config_flags(app, config, "JSON config file (see configs/quickstart.json)");
-  app.add_option("-o,--output", output, "Run directory (sets output.dir)");
+  auto* output_flag = app.add_option("-o,--output", output, "Run directory (sets output.dir)");
   app.add_flag("--resume", resume,
                "Finish the run in the output directory from its last checkpoint (its config.json "
                "is the base config unless --config is given)");
@@ -29,11 +29,21 @@ int main(int argc, char** argv) {
 
   return fm::guarded_main(program, [&] {
     fm::app::init_logging(program, log_level);
+    if (output_flag->count() > 0 && output.empty()) {
+      throw fm::ConfigError("--output: must not be empty (a run directory)");
+    }
     fm::ConfigSources sources;
     if (!config.path.empty()) {
       sources.load_file(config.path, "config");
     } else if (resume && !output.empty()) {
-      sources.load_file(fm::resumable_run_dir(output) + "/config.json", "config");
+      // The run's own config.json: damage there is a run error (exit 4), not a usage error.
+      const auto saved = fm::resumable_run_dir(output) + "/config.json";
+      try {
+        fm::load_run_config(saved);
+      } catch (const fm::ConfigError& e) {
+        throw fm::ModelError(e.what());
+      }
+      sources.load_file(saved, "config");
     } else if (!config.print) {
       throw fm::ConfigError("--config: required (or --resume --output RUN_DIR)");
     }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fm/error.h"
+#include "fm/io/json_text.h"
 
 namespace fm {
 namespace {
@@ -337,26 +338,6 @@ void JsonObjectReader::finish() const {
 
 namespace {
 
-// nlohmann reports the byte offset (1-based) of the last character it read; editors want line and
-// column, and nlohmann's own column is wrong after a newline in some versions.
-std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t byte) {
-  const std::size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  const std::size_t line =
-      1 + static_cast<std::size_t>(
-              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
-  const std::size_t last_newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
-  const std::size_t column = last_newline == std::string::npos ? pos + 1 : pos - last_newline;
-  return {line, column};
-}
-
-// "[json.exception.parse_error.101] parse error at line 1, column 8: syntax error ..." → the part
-// after the position, which the caller replaces with its own file:line:col.
-std::string parse_error_reason(const std::string& what) {
-  const std::size_t at = what.find("parse error");
-  const std::size_t colon = at == std::string::npos ? std::string::npos : what.find(": ", at);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 nlohmann::json parse_override_value(const std::string& text) {
   try {
     return nlohmann::json::parse(text);
@@ -387,17 +368,8 @@ bool is_index(const std::string& key) {
 
 }  // namespace
 
-std::string json_error_text(const std::exception& e) {
-  // nlohmann's messages start with "[json.exception.type.NNN] ": the rest is the reason.
-  std::string what = e.what();
-  if (what.rfind("[json.exception.", 0) == 0) {
-    const auto end = what.find("] ");
-    if (end != std::string::npos) what = what.substr(end + 2);
-  }
-  return what;
-}
-
 nlohmann::json parse_json_unique_keys(const std::string& text) {
+  check_json_depth(text);  // the paths below grow with the depth
   std::vector<JsonFrame> stack;
   auto child_path = [&]() {
     if (stack.empty()) return std::string();
@@ -447,7 +419,11 @@ nlohmann::json parse_json_unique_keys(const std::string& text) {
     }
     return true;
   };
-  return nlohmann::json::parse(text, callback);
+  try {
+    return nlohmann::json::parse(text, callback);
+  } catch (const nlohmann::json::exception& e) {
+    throw_json_text_error(text, e);
+  }
 }
 
 nlohmann::json load_json_file(const std::string& path, const std::string& what) {
@@ -462,12 +438,8 @@ nlohmann::json load_json_file(const std::string& path, const std::string& what) 
   const std::string text = buffer.str();
   try {
     return parse_json_unique_keys(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, column] = line_and_column(text, e.byte);
-    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                      ": malformed JSON: " + parse_error_reason(e.what()));
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(path + ": malformed JSON: " + json_error_text(e));
+  } catch (const JsonTextError& e) {
+    throw ConfigError(path + ":" + e.what());
   } catch (const ConfigError& e) {
     throw ConfigError(path + ": " + e.what());
   }

@@ -4,6 +4,7 @@
 
 #include "fm/config/json_reader.h"
 #include "fm/error.h"
+#include "fm/io/json_text.h"
 
 namespace fm {
 namespace {
@@ -37,6 +38,10 @@ void ConfigSources::load_file(const std::string& path, const std::string& what) 
 }
 
 void ConfigSources::load_document(nlohmann::json document, const std::string& source) {
+  if (!document.is_object()) {
+    throw ConfigError(source + ": expected an object at the top level, got " +
+                      describe_json(document));
+  }
   document_ = std::move(document);
   file_ = source;
   set_.clear();
@@ -44,9 +49,9 @@ void ConfigSources::load_document(nlohmann::json document, const std::string& so
 
 void ConfigSources::load_text(const std::string& text, const std::string& source) {
   try {
-    load_document(nlohmann::json::parse(text), source);
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(source + ": malformed JSON: " + e.what());
+    load_document(parse_json_unique_keys(text), source);
+  } catch (const JsonTextError& e) {
+    throw ConfigError(source + ":" + e.what());
   }
 }
 

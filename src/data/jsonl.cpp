@@ -5,6 +5,7 @@
 
 #include "data/checks.h"
 #include "data/readers.h"
+#include "fm/io/json_text.h"
 
 namespace fm::data_detail {
 namespace {
@@ -65,6 +66,11 @@ json parse_object(const std::string& path, int64_t line, std::string_view text) 
   std::size_t bad = find_invalid_utf8(text);
   if (bad != std::string_view::npos) {
     fail(path, line, "invalid UTF-8 at byte " + std::to_string(bad) + " of the line");
+  }
+  try {
+    check_json_depth(text);
+  } catch (const JsonTextError& e) {
+    fail(path, line, e.reason() + " (column " + std::to_string(e.column()) + ")");
   }
   json object;
   try {

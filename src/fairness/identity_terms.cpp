@@ -4,6 +4,7 @@
 
 #include "fm/error.h"
 #include "fm/io/files.h"
+#include "fm/io/json_text.h"
 
 namespace fm {
 
@@ -43,11 +44,9 @@ std::vector<IdentityTermCategory> load_identity_terms(const std::string& path) {
   }
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    std::string what = e.what();  // without nlohmann's "[json.exception.type.NNN] " prefix
-    if (what.find("] ") != std::string::npos) what = what.substr(what.find("] ") + 2);
-    throw ConfigError(path + ": malformed JSON: " + what);
+    j = parse_json_text(text);
+  } catch (const JsonTextError& e) {
+    throw ConfigError(path + ":" + e.what());
   }
   if (!j.is_object()) throw ConfigError(path + ": expected an object {\"category\": [terms...]}");
   std::vector<IdentityTermCategory> out;

@@ -332,6 +332,51 @@ void refuse_overwriting_inputs(const std::string& flag, const std::string& path,
   }
 }
 
+namespace {
+
+/// The absolute, normalised spelling of `path` (symbolic links resolved as far as it exists).
+std::string output_identity(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  return ec ? std::filesystem::path(path).lexically_normal().string() : p.string();
+}
+
+void check_output_directory(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw IoError(path + ": cannot write: " + errno_text(EISDIR));
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  fs::path ancestor = dir;
+  while (!ancestor.empty() && !fs::exists(ancestor, ec)) ancestor = ancestor.parent_path();
+  if (ancestor.empty()) ancestor = ".";
+  if (!fs::is_directory(ancestor, ec)) {
+    throw IoError(dir.string() + ": cannot create directory: " + errno_text(ENOTDIR));
+  }
+  if (::access(ancestor.c_str(), W_OK | X_OK) != 0) {
+    const int err = errno;
+    throw IoError(ancestor == dir ? path + ": cannot write: " + errno_text(err)
+                                  : dir.string() + ": cannot create directory: " + errno_text(err));
+  }
+}
+
+}  // namespace
+
+void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const auto& [flag, path] = outputs[i];
+    if (path.empty()) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& [other_flag, other] = outputs[j];
+      if (!other.empty() && output_identity(path) == output_identity(other)) {
+        throw ConfigError(flag + " " + path + ": is also the " + other_flag +
+                          " output (each output needs a file of its own)");
+      }
+    }
+    check_output_directory(path);
+  }
+}
+
 void ensure_directory(const std::string& path) {
   if (path.empty()) throw IoError("(empty path): cannot create directory: empty path");
   auto fail_create = [&](int err) {

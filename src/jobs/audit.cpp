@@ -29,6 +29,8 @@ int run_audit(const AuditJob& job) {
   refuse_overwriting_inputs("--junit", out.junit, inputs);
   refuse_overwriting_inputs("--csv", out.csv, inputs);
   refuse_overwriting_inputs("--markdown", out.markdown, inputs);
+  check_outputs({{"--output", out.output}, {"--junit", out.junit}, {"--csv", out.csv},
+                 {"--markdown", out.markdown}});
 
   // The baseline is read first so that a wrong path fails before the (possibly slow) audit.
   std::optional<std::vector<MetricValue>> baseline;

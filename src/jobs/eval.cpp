@@ -38,11 +38,6 @@ std::vector<std::string> predictions_paths(const std::string& base,
   return out;
 }
 
-void check_writable_parent(const std::string& path) {
-  auto parent = fs::path(path).parent_path();
-  ensure_directory(parent.empty() ? "." : parent.string());
-}
-
 }  // namespace
 
 void run_eval(const EvalJob& job) {
@@ -64,9 +59,10 @@ void run_eval(const EvalJob& job) {
   }
   refuse_overwriting_inputs("--output", job.output, inputs);
   for (const auto& path : pred_paths) refuse_overwriting_inputs("--predictions", path, inputs);
-  // Fail on an unwritable destination before spending time on inference.
-  if (!job.output.empty()) check_writable_parent(job.output);
-  if (!job.predictions.empty()) check_writable_parent(job.predictions);
+  // Fail on an unwritable or doubly used destination before spending time on inference.
+  std::vector<std::pair<std::string, std::string>> outputs = {{"--output", job.output}};
+  for (const auto& path : pred_paths) outputs.emplace_back("--predictions", path);
+  check_outputs(outputs);
   configure_threads(job.threads);
 
   std::vector<LoadedRun> runs;
@@ -75,6 +71,7 @@ void run_eval(const EvalJob& job) {
   // Runs trained with the same columns share one read of the data file.
   std::map<std::string, Dataset> datasets;
   std::vector<RunEvaluation> evals;
+  std::vector<std::string> predictions;  // written once every run has been evaluated
   for (std::size_t r = 0; r < runs.size(); ++r) {
     auto& run = runs[r];
     ColumnSpec spec;
@@ -97,14 +94,20 @@ void run_eval(const EvalJob& job) {
     evals.push_back(evaluate_run(run, it->second, job.batch_size));
     log::info("eval", run.dir + ": accuracy " + std::to_string(evals.back().report.accuracy));
     if (!job.predictions.empty()) {
-      write_file_atomic(pred_paths[r],
-                        predictions_csv(it->second, run.labels, evals.back().predictions));
+      predictions.push_back(predictions_csv(it->second, run.labels, evals.back().predictions));
     }
+  }
+  for (std::size_t r = 0; r < predictions.size(); ++r) {
+    const auto parent = fs::path(pred_paths[r]).parent_path();
+    ensure_directory(parent.empty() ? "." : parent.string());
+    write_file_atomic(pred_paths[r], predictions[r]);
   }
   const auto text = format_evaluations(evals, job.format, job.digits);
   if (job.output.empty()) {
     std::cout << text << std::flush;
   } else {
+    const auto parent = fs::path(job.output).parent_path();
+    ensure_directory(parent.empty() ? "." : parent.string());
     write_file_atomic(job.output, text);
   }
 }

@@ -140,8 +140,20 @@ Encoded fit_tokenizer(const RunConfig& cfg, const TrainInputs& in, const std::st
 /// resuming allows it, and the labels are the same.
 TrainerState check_resumable(const RunConfig& cfg, const TrainInputs& in,
                              const std::string& source) {
+  const auto manifest_path = path_in(source, RunFiles::kManifest);
+  if (fs::exists(manifest_path)) {  // a finished run: its manifest vouches for every file
+    const auto manifest = read_run_json(manifest_path);
+    check_run_format(manifest, manifest_path);
+    RunDigests::from_record(manifest, manifest_path, source).verify_all();
+  }
   auto state = open_checkpoint(source, in.digests);
-  check_resume_config(cfg, load_run_config(path_in(source, RunFiles::kConfig)));
+  RunConfig saved_config;
+  try {
+    saved_config = load_run_config(path_in(source, RunFiles::kConfig));
+  } catch (const ConfigError& e) {  // the run's own file: damaged, not a usage error
+    throw ModelError(e.what());
+  }
+  check_resume_config(cfg, saved_config);
   const auto saved = read_run_json(path_in(source, RunFiles::kLabels));
   if (!saved.is_object() ||
       saved.value("labels", nlohmann::json::array()) != nlohmann::json(in.labels)) {

@@ -6,6 +6,7 @@
 
 #include "fm/error.h"
 #include "fm/io/files.h"
+#include "fm/io/json_text.h"
 #include "fm/report/audit_report.h"
 #include "fm/version.h"
 
@@ -149,9 +150,10 @@ std::vector<MetricValue> read_baseline_metrics(const std::string& path) {
   const std::string text = read_file(path);
   json j;
   try {
-    j = json::parse(text);
-  } catch (const json::exception&) {
-    bad_baseline(path, "not a JSON file (expected an fm-audit --format json report)");
+    j = parse_json_text(text);
+  } catch (const JsonTextError& e) {
+    bad_baseline(path + ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()),
+                 e.reason() + " (expected an fm-audit --format json report)");
   }
   if (!j.is_object() || !j.contains("metrics") || !j["metrics"].is_array()) {
     bad_baseline(path, "not an fm-audit JSON report (no \"metrics\" array)");

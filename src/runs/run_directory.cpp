@@ -106,6 +106,7 @@ LoadedRun load_run(const std::string& dir) {
   try {
     run.config = run_config_from_json(
         parse_run_json(digests.read(RunFiles::kConfig), in_run(RunFiles::kConfig)));
+    validate(run.config, /*for_training=*/false);
   } catch (const ConfigError& e) {
     throw ModelError(in_run(RunFiles::kConfig) + ": " + e.what());
   }
@@ -119,8 +120,12 @@ LoadedRun load_run(const std::string& dir) {
   const auto labels_path = in_run(RunFiles::kLabels);
   run.labels = labels_from_json(parse_run_json(digests.read(RunFiles::kLabels), labels_path),
                                 labels_path);
-  run.model = LstmClassifier(run.config.model, run.tokenizer.vocab_size(),
-                             static_cast<int64_t>(run.labels.size()));
+  try {
+    run.model = LstmClassifier(run.config.model, run.tokenizer.vocab_size(),
+                               static_cast<int64_t>(run.labels.size()));
+  } catch (const ConfigError& e) {  // e.g. a model too big for this machine
+    throw ModelError(in_run(RunFiles::kConfig) + ": " + e.what());
+  }
   load_state_dict_bytes(*run.model, digests.read(RunFiles::kModel), in_run(RunFiles::kModel));
   run.model->eval();
   const auto post_path = in_run(RunFiles::kPostprocess);

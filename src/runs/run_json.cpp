@@ -7,6 +7,7 @@
 #include "fm/config/json_reader.h"
 #include "fm/error.h"
 #include "fm/io/files.h"
+#include "fm/io/json_text.h"
 #include "fm/version.h"
 
 namespace fm {
@@ -27,9 +28,9 @@ std::string read_run_file(const std::string& path, const char* what_if_missing) 
 
 nlohmann::json parse_run_json(std::string_view text, const std::string& path) {
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw ModelError(path + ": corrupt JSON (" + json_error_text(e) + ")");
+    return parse_json_text(text);
+  } catch (const JsonTextError& e) {
+    throw ModelError(path + ":" + e.what() + " (damaged run file)");
   }
 }
 

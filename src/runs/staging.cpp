@@ -53,9 +53,13 @@ std::string normalise(const std::string& dir) {
   return p.string();
 }
 
+std::string state_file(const std::string& dir) {
+  return (fs::path(dir) / RunFiles::kCheckpointDir / "state.json").string();
+}
+
 bool has_checkpoint(const std::string& dir) {
   std::error_code ec;
-  return fs::is_regular_file(fs::path(dir) / RunFiles::kCheckpointDir / "state.json", ec);
+  return fs::is_regular_file(state_file(dir), ec);
 }
 
 bool is_empty_directory(const std::string& dir) {
@@ -154,13 +158,23 @@ RunStaging::RunStaging(std::string dir, FileLock lock, bool resume)
     : dir_(std::move(dir)), staging_(dir_ + kStagingSuffix), lock_(std::move(lock)),
       resume_(resume) {}
 
+bool RunStaging::copy_unchanged() const {
+  if (copied_state_.empty()) return false;
+  try {
+    return sha256_file(state_file(staging_)) == copied_state_;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 RunStaging::RunStaging(RunStaging&& other) noexcept
     : dir_(std::move(other.dir_)),
       staging_(std::move(other.staging_)),
       lock_(std::move(other.lock_)),
       resume_(other.resume_),
       prepared_(std::exchange(other.prepared_, false)),
-      committed_(other.committed_) {}
+      committed_(other.committed_),
+      copied_state_(std::move(other.copied_state_)) {}
 
 RunStaging RunStaging::lock(const std::string& dir_in, bool resume) {
   const auto dir = normalise(dir_in);
@@ -171,13 +185,14 @@ RunStaging RunStaging::lock(const std::string& dir_in, bool resume) {
     const std::string what = e.what();
     throw IoError(dir + ": cannot create directory: " + what.substr(what.rfind(": ") + 2));
   }
+  if (fs::exists(dir) && !fs::is_directory(dir)) {
+    throw ConfigError("output.dir: " + dir + ": exists and is not a directory; choose another "
+                      "--output or remove it");
+  }
   RunStaging run(dir, FileLock::acquire(dir + kLockSuffix, dir), resume);
   std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    throw IoError(dir + ": cannot create directory: " + std::strerror(ENOTDIR));
-  }
   if (!resume && fs::is_directory(dir, ec) && !is_empty_directory(dir) && !looks_like_run(dir)) {
-    throw ConfigError("output.dir: " + dir + " exists and is not an fmkit run directory (no " +
+    throw ConfigError("output.dir: " + dir + ": exists and is not an fmkit run directory (no " +
                       RunFiles::kManifest + "); choose another --output or remove it");
   }
   return run;
@@ -203,6 +218,7 @@ void RunStaging::prepare() {
     prepared_ = true;
     ensure_directory(staging_);
     copy_finished_run(dir_, staging_);
+    copied_state_ = sha256_file(state_file(staging_));
     return;
   }
   // An interrupted run of fmkit 0.1, written in place: it becomes the staging directory.
@@ -211,7 +227,10 @@ void RunStaging::prepare() {
 }
 
 RunStaging::~RunStaging() {
-  if (!prepared_ || committed_ || has_checkpoint(staging_)) return;
+  if (!prepared_ || committed_) return;
+  // A checkpoint stays for --resume, unless it is only the copy of the finished run (which is
+  // still intact): a resume that fails before its first new epoch leaves no DIR.partial.
+  if (has_checkpoint(staging_) && !copy_unchanged()) return;
   std::error_code ec;
   fs::remove_all(staging_, ec);
 }

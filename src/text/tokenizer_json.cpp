@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fm/error.h"
+#include "fm/io/json_text.h"
 #include "fm/text/tokenizer.h"
 #include "text/tokenizer_impl.h"
 
@@ -209,9 +210,9 @@ std::string Tokenizer::to_json() const { return impl_->to_json(); }
 Tokenizer Tokenizer::from_json(std::string_view json) {
   OrderedJson root;
   try {
-    root = OrderedJson::parse(json);
-  } catch (const nlohmann::json::exception& e) {
-    json_error("$", std::string("invalid JSON (") + e.what() + ")");
+    root = parse_json_text<OrderedJson>(json);
+  } catch (const JsonTextError& e) {
+    throw DataError(std::string("tokenizer JSON: ") + e.what());
   }
   if (!root.is_object()) json_error("$", "expected an object");
   if (auto it = root.find("class_name"); it != root.end() && *it != "Tokenizer") {

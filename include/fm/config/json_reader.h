@@ -113,13 +113,10 @@ class JsonObjectReader {
   std::vector<std::string> known_;
 };
 
-/// The reason of a nlohmann::json exception without its "[json.exception.type.NNN] " prefix, e.g.
-/// "number overflow parsing '1e309'".
-std::string json_error_text(const std::exception& e);
-
 /// Parses JSON text like nlohmann::json::parse, but a key that appears twice in one object throws
 /// fm::ConfigError "PATH: duplicate key (values A and B; ...)" (JSON parsers silently keep the
-/// last one, so a config with a repeated key would not do what it says).
+/// last one, so a config with a repeated key would not do what it says); text that is not JSON, or
+/// nests deeper than kMaxJsonDepth, throws fm::JsonTextError "LINE:COL: reason".
 nlohmann::json parse_json_unique_keys(const std::string& text);
 
 /// Reads and parses a JSON config file. Missing/unreadable → ConfigError "path: cannot open WHAT:

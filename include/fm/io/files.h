@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fm {
@@ -49,6 +50,14 @@ bool same_file(const std::string& a, const std::string& b);
 /// the same file as one of `inputs` (same_file). Empty paths are ignored.
 void refuse_overwriting_inputs(const std::string& flag, const std::string& path,
                                const std::vector<std::string>& inputs);
+
+/// Checks a command's output files before it does any work, so that a bad one fails before the
+/// others are written: `outputs` holds (flag, path) pairs, empty paths skipped. Two flags naming
+/// one file throw fm::ConfigError "`flag` PATH: is also the `other flag` output"; a path that is
+/// a directory, or whose directory cannot be created (the nearest existing ancestor is not a
+/// directory, or not writable), throws fm::IoError "DIR: cannot create directory: <reason>" or
+/// "PATH: cannot write: <reason>". Creates nothing.
+void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
 
 /// Creates `path` and any missing parents (like `mkdir -p`, mode 0777 minus umask), then checks
 /// that a file can be created in it by creating and removing a probe file. Throws fm::IoError

@@ -66,6 +66,8 @@ class RunStaging {
   bool resume_ = false;
   bool prepared_ = false;   // staging_ is ours to clean up
   bool committed_ = false;
+  std::string copied_state_;  // SHA-256 of the finished run's state.json copied by prepare()
+  bool copy_unchanged() const;
 };
 
 /// The directory `--resume --output DIR` continues from: DIR.partial when it holds a checkpoint

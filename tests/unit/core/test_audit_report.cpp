@@ -229,7 +229,9 @@ TEST(AuditReport, BaselineReaderErrors) {
     return std::string("<no error>");
   };
   EXPECT_EQ(error(dir + "/not_json.json"),
-            dir + "/not_json.json: not a JSON file (expected an fm-audit --format json report)");
+            dir + "/not_json.json:1:2: malformed JSON: syntax error while parsing object key - "
+                  "unexpected end of input; expected string literal (expected an fm-audit "
+                  "--format json report)");
   EXPECT_EQ(error(dir + "/no_metrics.json"),
             dir + "/no_metrics.json: not an fm-audit JSON report (no \"metrics\" array)");
   EXPECT_EQ(error(dir + "/bad_value.json"),

@@ -544,7 +544,7 @@ TEST(LoadRunConfig, DuplicateKeysAreRefusedWithBothValues) {
 TEST(LoadRunConfig, NumberOverflowNamesTheFileWithoutLibraryNoise) {
   const std::string path = write_temp("overflow.json", R"({"training": {"epochs": 1e309}})");
   EXPECT_EQ(error_of([&] { fm::load_run_config(path); }),
-            path + ": malformed JSON: number overflow parsing '1e309'");
+            path + ":1:25: malformed JSON: number overflow parsing '1e309'");  // the number
 }
 
 TEST(LoadRunConfig, MalformedJsonNamesLineAndColumn) {

@@ -265,4 +265,27 @@ TEST(EnsureDirectory, ReadOnlyDirectory) {
   ::chmod(locked.c_str(), 0755);
 }
 
+TEST(CheckOutputs, TwoFlagsNamingOneFileAreRefused) {
+  const auto dir = make_temp_dir();
+  EXPECT_THROW(fm::check_outputs({{"--output", dir + "/a.txt"}, {"--junit", dir + "/./a.txt"}}),
+               fm::ConfigError);
+  EXPECT_NO_THROW(fm::check_outputs({{"--output", dir + "/a.txt"}, {"--junit", ""},
+                                     {"--csv", dir + "/new/sub/b.csv"}}));
+  EXPECT_FALSE(std::ifstream(dir + "/new").good());  // nothing created
+}
+
+TEST(CheckOutputs, ADirectoryUnderAFileIsRefusedBeforeAnythingIsWritten) {
+  const auto dir = make_temp_dir();
+  std::ofstream(dir + "/afile") << "x";
+  try {
+    fm::check_outputs({{"--output", dir + "/afile/sub/report.txt"}});
+    FAIL() << "accepted";
+  } catch (const fm::IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("afile/sub: cannot create directory: Not a directory"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(fm::check_outputs({{"--output", dir}}), fm::IoError);  // a directory
+}
+
 }  // namespace
