@@ -161,6 +161,14 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return {};
 }
 
+void require_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+  } catch (const nlohmann::json::type_error& e) {  // 316: invalid UTF-8 byte at index N
+    throw ConfigError("the value is not valid UTF-8 (" + json_error_text(e) + ")");
+  }
+}
+
 std::string describe_json(const json& value) {
   const char* type = nullptr;
   switch (value.type()) {
@@ -185,7 +193,7 @@ std::string describe_json(const json& value) {
       type = "number";
       break;
   }
-  std::string text = value.dump();
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > kMaxShownChars) text = text.substr(0, kMaxShownChars - 3) + "...";
   return std::string(type) + " " + text;
 }
@@ -340,8 +348,9 @@ namespace {
 
 nlohmann::json parse_override_value(const std::string& text) {
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
+    return parse_json_text(text);
+  } catch (const JsonTextError&) {
+    require_utf8(text);
     return nlohmann::json(text);
   }
 }
@@ -357,7 +366,7 @@ struct JsonFrame {
 };
 
 std::string shortened(const nlohmann::json& value) {
-  auto text = value.dump();
+  auto text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return text.size() > 40 ? text.substr(0, 37) + "..." : text;
 }
 

@@ -56,6 +56,13 @@ void ConfigSources::load_text(const std::string& text, const std::string& source
 }
 
 void ConfigSources::set(const std::string& key, nlohmann::json value, const std::string& source) {
+  if (value.is_string()) {
+    try {
+      require_utf8(value.get_ref<const std::string&>());
+    } catch (const ConfigError& e) {
+      throw ConfigError(source + ": " + e.what());
+    }
+  }
   nlohmann::json* node = &document_;
   std::size_t start = 0;
   for (;;) {

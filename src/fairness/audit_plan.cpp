@@ -228,7 +228,9 @@ void build_columns(const AuditData& d, const AuditOptions& o, Plan& plan) {
 void choose_references(const AuditData& d, const AuditOptions& o, Plan& plan) {
   plan.reference.assign(plan.columns.size(), -1);
   plan.min_metric = o.reference_rule == "min_metric";
-  for (const auto& [column, group] : o.reference_groups) {
+  for (const auto& reference : o.reference_groups) {
+    const std::string& column = reference.first;  // a named variable: lambdas cannot capture
+    const std::string& group = reference.second;  // structured bindings before C++20 (clang)
     const auto it = std::find_if(plan.columns.begin() + 1, plan.columns.end(),
                                  [&](const Column& c) { return c.name == column; });
     if (it == plan.columns.end()) {

@@ -265,7 +265,8 @@ void Tokenizer::Impl::finish_chunks(std::vector<ChunkFit>& parts, bool adopt,
       parts[job].finish();
       return;
     }
-    const auto [k, first] = pieces[job - chunks];
+    const size_t k = pieces[job - chunks].first;  // not a structured binding: the lambdas
+    const size_t first = pieces[job - chunks].second;  // below capture it (clang, C++17)
     const size_t last = std::min(first + kPiece, position[k].size());
     visit_prefetched(
         head, first, last, [&](size_t j) { return parts[k].word(static_cast<uint32_t>(j + 1)); },

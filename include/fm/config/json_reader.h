@@ -40,6 +40,11 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 /// `string "x"`, `number 3.5`, `boolean true`, `null`, `array [1,2]`, `object {"a":1}`.
 std::string describe_json(const nlohmann::json& value);
 
+/// Throws fm::ConfigError "the value is not valid UTF-8 (invalid UTF-8 byte at index N: 0xNN)"
+/// unless `text` is valid UTF-8 (what JSON strings must be; files are checked by the parser, values
+/// from flags and --set here).
+void require_utf8(const std::string& text);
+
 /// `path` + "." + `key`, or just `key` at the top level (empty `path`).
 std::string join_json_path(std::string_view path, std::string_view key);
 
