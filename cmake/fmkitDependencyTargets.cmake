@@ -48,11 +48,13 @@ endfunction()
 # LibTorch's config defines the target `torch` but expects TORCH_LIBRARIES (torch, torch_library —
 # which links libtorch with --no-as-needed so its operators register — and libc10) to be linked.
 # Must be called where find_package(Torch) set TORCH_LIBRARIES / TORCH_INCLUDE_DIRS.
+# LibTorch runs on OpenMP (libgomp): fmkit code that opens OpenMP regions itself links it directly.
 function(fmkit_dependency_target_torch)
   if(NOT TARGET fmkit::torch)
+    find_package(OpenMP REQUIRED COMPONENTS CXX)
     add_library(fmkit::torch INTERFACE IMPORTED)
     set_target_properties(fmkit::torch PROPERTIES
-      INTERFACE_LINK_LIBRARIES "${TORCH_LIBRARIES}"
+      INTERFACE_LINK_LIBRARIES "${TORCH_LIBRARIES};${OpenMP_CXX_LIBRARIES}"
       INTERFACE_INCLUDE_DIRECTORIES "${TORCH_INCLUDE_DIRS}")
   endif()
 endfunction()

@@ -37,34 +37,10 @@ namespace {
   throw JsonTextError(line, column, "malformed JSON: " + reason);
 }
 
-/// Offset of the first `token` outside strings that stands alone as a number, or npos.
-std::size_t find_number_token(std::string_view text, std::string_view token) {
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    const bool starts = i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) ||
-                                    text[i - 1] == '.' || text[i - 1] == '-' || text[i - 1] == '+');
-    if (starts && text.compare(i, token.size(), token) == 0) return i;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
-void check_json_depth(std::string_view text, int max_depth) {
-  int depth = 0;
+/// Calls visit(i) for each byte offset i of `text` that is outside JSON strings (their quotes
+/// excluded) until it returns false.
+template <typename Visit>
+void scan_outside_strings(std::string_view text, Visit&& visit) {
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -76,14 +52,40 @@ void check_json_depth(std::string_view text, int max_depth) {
       }
     } else if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
+    } else if (!visit(i)) {
+      return;
+    }
+  }
+}
+
+/// Offset of the first `token` outside strings that stands alone as a number, or npos.
+std::size_t find_number_token(std::string_view text, std::string_view token) {
+  std::size_t found = std::string_view::npos;
+  scan_outside_strings(text, [&](std::size_t i) {
+    const char before = i == 0 ? ' ' : text[i - 1];
+    const bool starts = !(std::isalnum(static_cast<unsigned char>(before)) || before == '.' ||
+                          before == '-' || before == '+');
+    if (starts && text.compare(i, token.size(), token) == 0) found = i;
+    return found == std::string_view::npos;
+  });
+  return found;
+}
+
+}  // namespace
+
+void check_json_depth(std::string_view text, int max_depth) {
+  int depth = 0;
+  scan_outside_strings(text, [&](std::size_t i) {
+    const char c = text[i];
+    if (c == '[' || c == '{') {
       if (++depth > max_depth) {
         fail_at(text, i, "nested deeper than " + std::to_string(max_depth) + " levels");
       }
     } else if (c == ']' || c == '}') {
       --depth;
     }
-  }
+    return true;
+  });
 }
 
 void throw_json_text_error(std::string_view text, const std::exception& e) {

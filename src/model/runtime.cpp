@@ -6,6 +6,12 @@
 #include <sstream>
 #include <thread>
 
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define FM_HAVE_MXCSR 1
+#endif
+
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -46,6 +52,38 @@ std::string blas_in_use() {
   return "none loaded";
 }
 
+namespace {
+
+#ifdef FM_HAVE_MXCSR
+constexpr unsigned kFlushToZero = 0x8000;       // MXCSR.FTZ: denormal results become 0
+constexpr unsigned kDenormalsAreZero = 0x0040;  // MXCSR.DAZ: denormal inputs read as 0
+#endif
+
+void flush_denormals_here() {
+#ifdef FM_HAVE_MXCSR
+  _mm_setcsr(_mm_getcsr() | kFlushToZero | kDenormalsAreZero);
+#endif
+}
+
+}  // namespace
+
+bool thread_flushes_denormals() {
+#ifdef FM_HAVE_MXCSR
+  const unsigned both = kFlushToZero | kDenormalsAreZero;
+  return (_mm_getcsr() & both) == both;
+#else
+  return false;
+#endif
+}
+
+void flush_denormals_in_compute_threads() {
+  flush_denormals_here();
+  // One index per pool thread with a grain of 1: ATen's OpenMP parallel_for gives each thread of
+  // the team exactly one index, so every worker runs this once (MXCSR is per thread and stays).
+  const int64_t workers = at::get_num_threads();
+  if (workers > 1) at::parallel_for(0, workers, 1, [](int64_t, int64_t) { flush_denormals_here(); });
+}
+
 int64_t configure_threads(int64_t threads) {
   // Training allocates and frees the same large tensors every step (see keep_freed_memory).
   keep_freed_memory();
@@ -54,6 +92,7 @@ int64_t configure_threads(int64_t threads) {
     if (threads <= 0) threads = 1;
   }
   torch::set_num_threads(static_cast<int>(threads));
+  flush_denormals_in_compute_threads();
   return threads;
 }
 

@@ -18,7 +18,8 @@ there. For each case the driver
      (c) when the expected exit code is 2 or more: exactly one stderr line contains "error:" and
          the last line starts with "PROGRAM: error: " (warnings are allowed); never any crash
          text (terminate called, Exception raised from, frame #, Segmentation, Aborted,
-         [json.exception, [enforce fail, c10::);
+         [json.exception, [enforce fail, c10::, and the reports of ASan/UBSan: Sanitizer,
+         runtime error:);
      (d) every guard holds: absent:P does not exist, keep:P / keeprun:P are byte for byte (file)
          or tree for tree (directory) what they were before the command;
      (e) no partial output remains: no *.tmp.* / .*.tmp.* file, *.partial or *.lock anywhere
@@ -47,7 +48,7 @@ DATA_CLI = SOURCE / "tests" / "data" / "cli"
 FILES = HERE / "files"
 SENTINEL = b"fmkit bad_inputs: a good output that must survive the failing command\n"
 CRASH = re.compile(r"terminate called|Exception raised from|frame #[0-9]|Segmentation|Aborted|"
-                   r"\[json\.exception|\[enforce fail|c10::")
+                   r"\[json\.exception|\[enforce fail|c10::|Sanitizer|runtime error: ")
 LEFTOVER = re.compile(r"(^|/)\.?[^/]*\.tmp\.[^/]*$|\.partial(/|$)|\.lock$")
 PROGRAMS = {"TRAIN": "fm-train", "EVAL": "fm-eval", "AUDIT": "fm-audit", "PRIVACY": "fm-privacy"}
 

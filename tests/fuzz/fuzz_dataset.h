@@ -10,6 +10,7 @@
 //           gender, group, a
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fm/data/dataset.h"
@@ -87,6 +88,36 @@ inline void check_same_examples(const fm::Dataset& a, const fm::Dataset& b) {
     FUZZ_CHECK(x.groups == y.groups, at + "groups differ");
     FUZZ_CHECK(x.id == y.id, at + "id differs");
   }
+}
+
+/// The body of a dataset reader's target: reads the input's bytes after the column spec with
+/// `read(path, content, spec)`; a refusal (fm::Error) ends the run, an accepted dataset must pass
+/// check_dataset, and `write(dataset, spec)`, read back, must give the same examples.
+template <typename Read, typename Write>
+int fuzz_dataset_reader(const uint8_t* data, std::size_t size, const std::string& path,
+                        Read&& read, Write&& write) {
+  Input in(data, size);
+  const fm::ColumnSpec spec = column_spec(in);
+  // A view of libFuzzer's copy of the input, which is exactly `size` bytes long: ASan reports any
+  // read past the end (a std::string copy would hide a one-byte overread behind its NUL).
+  const std::string_view content = in.rest();
+  fm::Dataset dataset;
+  try {
+    dataset = read(path, content, spec);
+  } catch (const fm::Error&) {
+    return 0;
+  }
+  check_dataset(dataset, spec, path);
+  const std::string written = write(dataset, spec);
+  const fm::ColumnSpec again = rewritten_spec(dataset, spec);
+  fm::Dataset reread;
+  try {
+    reread = read("rewritten-" + path, written, again);
+  } catch (const fm::Error& e) {
+    FUZZ_CHECK(false, std::string("the rewritten file is refused: ") + e.what());
+  }
+  check_same_examples(dataset, reread);
+  return 0;
 }
 
 }  // namespace fm_fuzz

@@ -39,27 +39,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  fm_fuzz::Input in(data, size);
-  const fm::ColumnSpec spec = fm_fuzz::column_spec(in);
-  // A view of libFuzzer's exactly sized copy of the input: ASan sees any read past the end.
-  const std::string_view content = in.rest();
-  const std::string path = "fuzz.jsonl";
-  fm::Dataset dataset;
-  try {
-    dataset = fm::data_detail::read_jsonl_dataset(path, content, spec);
-  } catch (const fm::Error&) {
-    return 0;
-  }
-  fm_fuzz::check_dataset(dataset, spec, path);
-
-  const std::string written = write_jsonl(dataset, spec);
-  const fm::ColumnSpec again = fm_fuzz::rewritten_spec(dataset, spec);
-  fm::Dataset reread;
-  try {
-    reread = fm::data_detail::read_jsonl_dataset("rewritten.jsonl", written, again);
-  } catch (const fm::Error& e) {
-    FUZZ_CHECK(false, std::string("the rewritten file is refused: ") + e.what());
-  }
-  fm_fuzz::check_same_examples(dataset, reread);
-  return 0;
+  return fm_fuzz::fuzz_dataset_reader(data, size, "fuzz.jsonl", fm::data_detail::read_jsonl_dataset,
+                                      write_jsonl);
 }
