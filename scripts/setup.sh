@@ -2,13 +2,16 @@
 # Installs fmkit's Debian 12 packages (idempotent: only what is missing) and builds into build/.
 #   scripts/setup.sh               runtime + build dependencies, then configure and build
 #   scripts/setup.sh --with-tests  also the reference implementations the tests compare against
+#   scripts/setup.sh ... --no-build  only the packages (scripts/sanitize.sh builds its own tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_tests=0
+build=1
 for arg in "$@"; do
   case "$arg" in
     --with-tests) with_tests=1 ;;
+    --no-build) build=0 ;;
     *) echo "setup.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +53,8 @@ for lib in libopenblas.so.0 libblas.so.3 liblapack.so.3; do
     $sudo update-alternatives --set "$lib-$multiarch" "$target"
   fi
 done
+
+((build)) || exit 0
 
 # Tests are switched on by --with-tests and stay on for later plain runs (quickstart after tests must
 # not silently drop the test targets of an existing build).

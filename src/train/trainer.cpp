@@ -18,27 +18,16 @@
 #include "fm/runs/predict.h"
 #include "fm/runs/run_directory.h"
 #include "fm/train/adam.h"
+#include "train/progress.h"
 
 namespace fm {
 namespace fs = std::filesystem;
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-std::string path_in(const std::string& dir, const std::string& name) {
-  return (fs::path(dir) / name).string();
-}
-
-std::string fmt_opt(const std::optional<double>& v) {
-  if (!v) return "n/a";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.4f", *v);
-  return buf;
-}
+using train_detail::Clock;
+using train_detail::fmt_opt;
+using train_detail::path_in;
+using train_detail::seconds_since;
 
 /// The monitored early-stopping value, oriented so that higher is better.
 std::optional<double> monitored(const EpochMetrics& m, const std::string& metric) {
