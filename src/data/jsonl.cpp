@@ -125,8 +125,10 @@ bool read_label(const LineObject& at, const ColumnSpec& columns, std::string& la
   auto label_it = columns.label_column.empty() ? object.end() : object.find(columns.label_column);
   const bool has_label = label_it != object.end() && !label_it->is_null();
   if (columns.require_label && !has_label) {
-    if (label_it == object.end()) at.lookup(columns.label_column);
-    at.wrong_type(columns.label_column, kLabelTypes, *label_it);
+    // No key (lookup fails naming it), or null. An empty label_column never matched above, yet
+    // lookup("") finds a "" key: report that value rather than dereference end() (fuzzing).
+    const json& value = label_it == object.end() ? at.lookup(columns.label_column) : *label_it;
+    at.wrong_type(columns.label_column, kLabelTypes, value);
   }
   if (!has_label) return false;
   const json& value = *label_it;

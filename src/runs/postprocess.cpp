@@ -97,10 +97,14 @@ nlohmann::json postprocess_to_json(const PostProcess& post) {
 
 PostProcess postprocess_from_json(const nlohmann::json& j, const std::string& path) {
   if (!j.is_object()) throw ModelError(path + ": expected a JSON object");
-  if (j.value("format", -1) != kFormat) {
-    throw ModelError(path + ": post-processing format " +
-                     j.value("format", nlohmann::json()).dump() + " is not supported (expects " +
-                     std::to_string(kFormat) + ")");
+  const auto format = j.find("format");
+  if (format == j.end() || !format->is_number_integer() || *format != kFormat) {
+    // value("format", -1) would throw type_error.302 on a format of another type (fuzzing found it).
+    const auto shown = format == j.end() ? std::string("(missing)")
+                                         : format->dump(-1, ' ', false,
+                                                        nlohmann::json::error_handler_t::replace);
+    throw ModelError(path + ": post-processing format " + shown.substr(0, 40) +
+                     " is not supported (expects " + std::to_string(kFormat) + ")");
   }
   PostProcess post;
   if (j.contains("temperature") && !j["temperature"].is_null()) {
