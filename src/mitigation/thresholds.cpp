@@ -517,6 +517,22 @@ nlohmann::json group_thresholds_to_json(const GroupThresholds& t) {
   return j;
 }
 
+namespace {
+
+/// object[key] as T, `fallback` when absent; a value of another type is a damaged run file
+/// (value() would throw nlohmann's type_error.302: fuzzing found it).
+template <typename T>
+T field(const nlohmann::json& object, const char* key, const std::string& at, T fallback) {
+  try {
+    return object.value(key, fallback);
+  } catch (const nlohmann::json::exception&) {
+    throw ModelError(at + "." + key + ": wrong type (" + std::string(object[key].type_name()) +
+                     ")");
+  }
+}
+
+}  // namespace
+
 GroupThresholds group_thresholds_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw ModelError(where + ": expected an object");
   GroupThresholds t;
@@ -549,13 +565,13 @@ GroupThresholds group_thresholds_from_json(const nlohmann::json& j, const std::s
       throw ModelError(at + ".group: expected a string");
     }
     g.group = e["group"].get<std::string>();
-    g.fitted = e.value("fitted", true);
-    g.reason = e.value("reason", "");
-    g.rows = e.value("rows", int64_t{0});
-    g.positives = e.value("positives", int64_t{0});
-    g.negatives = e.value("negatives", int64_t{0});
-    g.selection_rate = e.value("selection_rate", 0.0);
-    g.accuracy = e.value("accuracy", 0.0);
+    g.fitted = field(e, "fitted", at, true);
+    g.reason = field(e, "reason", at, std::string());
+    g.rows = field(e, "rows", at, int64_t{0});
+    g.positives = field(e, "positives", at, int64_t{0});
+    g.negatives = field(e, "negatives", at, int64_t{0});
+    g.selection_rate = field(e, "selection_rate", at, 0.0);
+    g.accuracy = field(e, "accuracy", at, 0.0);
     if (e.contains("tpr") && e["tpr"].is_number()) g.tpr = e["tpr"].get<double>();
     if (e.contains("fpr") && e["fpr"].is_number()) g.fpr = e["fpr"].get<double>();
     t.groups.push_back(std::move(g));
@@ -568,11 +584,11 @@ GroupThresholds group_thresholds_from_json(const nlohmann::json& j, const std::s
     }
   }
   if (j.contains("target") && j["target"].is_object()) {
-    t.target_selection_rate = j["target"].value("selection_rate", 0.0);
-    t.target_fpr = j["target"].value("fpr", 0.0);
-    t.target_tpr = j["target"].value("tpr", 0.0);
+    t.target_selection_rate = field(j["target"], "selection_rate", where + ".target", 0.0);
+    t.target_fpr = field(j["target"], "fpr", where + ".target", 0.0);
+    t.target_tpr = field(j["target"], "tpr", where + ".target", 0.0);
   }
-  t.expected_accuracy = j.value("expected_accuracy", 0.0);
+  t.expected_accuracy = field(j, "expected_accuracy", where, 0.0);
   return t;
 }
 
