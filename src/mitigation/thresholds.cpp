@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -523,6 +524,17 @@ namespace {
 /// (value() would throw nlohmann's type_error.302: fuzzing found it).
 template <typename T>
 T field(const nlohmann::json& object, const char* key, const std::string& at, T fallback) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // A count: an integer that fits (a float such as 9.2e19 would be undefined behaviour to cast).
+    const auto it = object.find(key);
+    if (it == object.end()) return fallback;
+    const bool fits = it->is_number_integer() &&
+                      !(it->is_number_unsigned() &&
+                        it->template get<uint64_t>() >
+                            static_cast<uint64_t>(std::numeric_limits<T>::max()));
+    if (!fits) throw ModelError(at + "." + key + ": expected an integer count");
+    return it->template get<T>();
+  }
   try {
     return object.value(key, fallback);
   } catch (const nlohmann::json::exception&) {
