@@ -132,7 +132,9 @@ void check_same_data(const nlohmann::json& saved, const nlohmann::json& now,
   }
   for (const auto& [split, entry] : now.items()) {
     const auto& before = saved.contains(split) ? saved[split] : nlohmann::json();
-    if (!before.is_object() || before.value("sha256", std::string()) != entry["sha256"]) {
+    const bool same = before.is_object() && before.contains("sha256") &&
+                      before["sha256"].is_string() && before["sha256"] == entry["sha256"];
+    if (!same) {
       throw ConfigError("data." + split + ": " + entry["path"].get<std::string>() +
                         " is not the file the run being resumed was trained on (its SHA-256 "
                         "differs from " + state_path +
