@@ -108,9 +108,14 @@ PostProcess postprocess_from_json(const nlohmann::json& j, const std::string& pa
   }
   PostProcess post;
   if (j.contains("temperature") && !j["temperature"].is_null()) {
-    if (!j["temperature"].is_number() || !(j["temperature"].get<double>() > 0) ||
-        !std::isfinite(j["temperature"].get<double>())) {
-      throw ModelError(path + ": temperature must be a positive number or null");
+    // The bounds the fit searches within: a tiny positive T (1e-320 was accepted) turned every
+    // logit into ±inf and the probabilities into NaN (run_files fuzz target).
+    const auto& t = j["temperature"];
+    if (!t.is_number() || !(t.get<double>() >= kMinTemperature) ||
+        !(t.get<double>() <= kMaxTemperature)) {
+      char range[64];
+      std::snprintf(range, sizeof(range), "[%g, %g]", kMinTemperature, kMaxTemperature);
+      throw ModelError(path + ": temperature must be a positive number in " + range + " or null");
     }
     post.temperature = j["temperature"].get<double>();
   }
