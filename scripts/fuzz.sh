@@ -9,7 +9,7 @@
 # Prints runs, exec/s, coverage and corpus size per target; exits 1 when any target found a crash
 # (sanitizer report, escaped exception, broken property, timeout or out-of-memory), with the
 # reproducer under build-fuzz/artifacts/<target>/ and the log under build-fuzz/logs/.
-# Installs what is missing (Debian 12: clang, libclang-rt-14-dev and fmkit's build dependencies).
+# Installs what is missing through scripts/setup.sh --with-fuzz (clang, libclang-rt-14-dev).
 # Environment: FM_FUZZ_JOBS (build jobs, default nproc), FM_FUZZ_NICE (niceness of the fuzzers,
 # default 0), FM_FUZZ_FLAGS (extra libFuzzer flags, e.g. -use_value_profile=1).
 set -euo pipefail
@@ -39,21 +39,9 @@ done
 
 start=$(date +%s)
 
-# Packages: the compiler with libFuzzer and the sanitizer runtimes, and what the top-level
-# configure needs (cmake/Dependencies.cmake finds LibTorch even though no fuzz target uses it).
-packages=(clang libclang-rt-14-dev cmake ninja-build
-          libtorch-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libutf8proc-dev libre2-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "fuzz.sh: installing ${missing[*]}" >&2
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# Packages: clang with libFuzzer and the sanitizer runtimes, and what the top-level configure needs
+# (cmake/Dependencies.cmake finds LibTorch even though no fuzz target uses it).
+scripts/setup.sh --with-fuzz --no-build
 
 build=build-fuzz
 if ! grep -q '^FMKIT_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then

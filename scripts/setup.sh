@@ -2,15 +2,18 @@
 # Installs fmkit's Debian 12 packages (idempotent: only what is missing) and builds into build/.
 #   scripts/setup.sh               runtime + build dependencies, then configure and build
 #   scripts/setup.sh --with-tests  also the reference implementations the tests compare against
-#   scripts/setup.sh ... --no-build  only the packages (scripts/sanitize.sh builds its own tree)
+#   scripts/setup.sh ... --with-fuzz  also clang with libFuzzer and the sanitizer runtimes
+#   scripts/setup.sh ... --no-build  only the packages (sanitize.sh and fuzz.sh build their own trees)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_tests=0
+with_fuzz=0
 build=1
 for arg in "$@"; do
   case "$arg" in
     --with-tests) with_tests=1 ;;
+    --with-fuzz) with_fuzz=1 ;;
     --no-build) build=0 ;;
     *) echo "setup.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -22,6 +25,9 @@ packages=(
   # Without OpenBLAS, Debian's LibTorch runs on reference BLAS: about 12x slower.
   libopenblas0-openmp
 )
+if ((with_fuzz)); then
+  packages+=(clang libclang-rt-14-dev)
+fi
 if ((with_tests)); then
   packages+=(libgtest-dev python3 python3-numpy python3-sklearn python3-keras-preprocessing python3-torch)
 fi
